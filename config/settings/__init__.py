@@ -1,0 +1,9 @@
+"""Settings, all from the environment; every default works on a fresh machine.
+
+Split by concern (HackSoft's layout): `base` is Django and tenancy, the other modules
+each own one subsystem and read what `base` resolved (data dir, Redis URL).
+"""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.celery import *  # noqa: F403
+from config.settings.security import *  # noqa: F403

@@ -1,0 +1,41 @@
+"""Host -> tenant lookup, cached in Redis so a request costs no SQL for it.
+
+Entries are keyed under the public schema (the key function prefixes the current
+schema), hold the Tenant row or a "no tenant" marker, and are deleted whenever a
+domain or its tenant changes (see services).
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from tenants.models import Domain, Tenant
+
+_NO_TENANT = "none"
+_ROUTED = (Tenant.State.LIVE, Tenant.State.PUBLIC)
+
+
+def _key(hostname: str) -> str:
+    return f"tenants:host:{hostname.lower()}"
+
+
+def tenant_for_hostname(hostname: str) -> Tenant:
+    """The live, active tenant serving `hostname`; raises Domain.DoesNotExist."""
+    with schema_context(get_public_schema_name()):
+        cached = cache.get(_key(hostname))
+        if cached is None:
+            domain = (
+                Domain.objects.select_related("tenant")
+                .filter(domain=hostname.lower(), tenant__is_active=True, tenant__state__in=_ROUTED)
+                .first()
+            )
+            cached = domain.tenant if domain else _NO_TENANT
+            cache.set(_key(hostname), cached, settings.DOMAIN_CACHE_TIMEOUT)
+    if cached == _NO_TENANT:
+        raise Domain.DoesNotExist(hostname)
+    return cached
+
+
+def hostname_cache_clear(hostnames) -> None:
+    with schema_context(get_public_schema_name()):
+        cache.delete_many([_key(h) for h in hostnames])

@@ -1,0 +1,60 @@
+from tenants import services
+
+
+def test_tenant_host_serves_that_tenant(client_a, client_b):
+    assert "Alpha Bikes" in client_a.get("/").text
+    assert "Beta Bakery" in client_b.get("/").text
+    assert "Alpha Bikes" not in client_b.get("/").text
+
+
+def test_unknown_host_gets_a_clear_404_page(db, client):
+    response = client.get("/", HTTP_HOST="nobody.localhost")
+    assert response.status_code == 404
+    assert "No site is served at" in response.text
+    assert "nobody.localhost" in response.text
+
+
+def test_custom_domain_routes_to_its_tenant(tenant_a, client, django_capture_on_commit_callbacks):
+    assert client.get("/", HTTP_HOST="alpha-shop.test").status_code == 404
+    # The 404 above was cached; adding the domain must invalidate it.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.domain_add(tenant=tenant_a, domain="alpha-shop.test")
+    response = client.get("/", HTTP_HOST="alpha-shop.test")
+    assert response.status_code == 200
+    assert "Alpha Bikes" in response.text
+    # django-tenants strips a leading "www.", so both spellings reach the tenant.
+    assert "Alpha Bikes" in client.get("/", HTTP_HOST="www.alpha-shop.test").text
+
+
+def test_removed_domain_stops_routing(tenant_a, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        domain = services.domain_add(tenant=tenant_a, domain="old.alpha.test")
+    assert client.get("/", HTTP_HOST="old.alpha.test").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        services.domain_remove(domain=domain)
+    assert client.get("/", HTTP_HOST="old.alpha.test").status_code == 404
+
+
+def test_deactivated_tenant_is_not_served(tenant_a, client_a, django_capture_on_commit_callbacks):
+    assert client_a.get("/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tenant_deactivate(tenant=tenant_a)
+    assert client_a.get("/").status_code == 404
+
+
+def test_host_lookup_is_cached_so_a_hit_costs_no_query(client_a, django_assert_num_queries):
+    with django_assert_num_queries(2) as ctx:  # SET search_path, then the domain lookup
+        client_a.get("/")
+    assert "tenants_domain" in ctx.captured_queries[-1]["sql"]
+    with django_assert_num_queries(0):
+        client_a.get("/")
+
+
+def test_host_is_matched_case_insensitively_and_without_port(db, client):
+    response = client.get("/", HTTP_HOST="ALPHA.localhost:8000")
+    assert response.status_code == 200
+
+
+def test_public_host_serves_the_platform(public_client):
+    assert public_client.get("/").status_code == 200
+    assert public_client.get("/admin/login/").status_code == 200

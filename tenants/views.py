@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.shortcuts import render
+
+
+def unknown_host(request):
+    """No live tenant serves this host: a plain 404, never another tenant's content."""
+    host = request.get_host().split(":")[0]
+    return render(request, "tenants/unknown_host.html", {"host": host, "base_domain": settings.BASE_DOMAIN}, status=404)
+
+
+def platform_home(request):
+    return render(request, "tenants/platform_home.html", {"base_domain": settings.BASE_DOMAIN})
+
+
+def tenant_home(request):
+    return render(request, "tenants/tenant_home.html", {"tenant": request.tenant})
