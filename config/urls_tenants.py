@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import path
 
+from api.api import api
 from tenants.views import tenant_home
 
 admin.site.site_header = "Site editor"
@@ -10,5 +11,6 @@ admin.site.site_title = "Site editor"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("", tenant_home, name="tenant-home"),
 ]

@@ -64,9 +64,11 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.admin",
+    "rest_framework_simplejwt.token_blacklist",
     "content",
     "search",
     "api",
+    "events",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -1,0 +1,8 @@
+"""The one NinjaAPI instance, mounted at /api/ on every tenant host.
+
+Routers live in api/routers/<resource>.py and call the apps' services and selectors.
+"""
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(title="Tenant site API", version="1.0.0", urls_namespace="api")
