@@ -1,10 +1,9 @@
-"""URLs of every tenant host. The catch-all page view comes last."""
+"""URLs of every tenant host. The content app's catch-all page view comes last."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from api.api import api
-from tenants.views import tenant_home
 
 admin.site.site_header = "Site editor"
 admin.site.site_title = "Site editor"
@@ -12,5 +11,6 @@ admin.site.site_title = "Site editor"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("", tenant_home, name="tenant-home"),
+    path("search/", include("search.urls")),
+    path("", include("content.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Settings of the api app (filled by its issue)."""

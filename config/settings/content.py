@@ -1,0 +1,1 @@
+"""Settings of the content app (filled by its issue)."""

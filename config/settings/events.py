@@ -1,0 +1,1 @@
+"""Settings of the events app (filled by its issue)."""

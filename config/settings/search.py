@@ -1,0 +1,1 @@
+"""Settings of the search app (filled by its issue)."""
