@@ -76,6 +76,10 @@ class TenantAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(state=Tenant.State.LIVE).prefetch_related("domains")
 
+    def get_inlines(self, request, obj):
+        # Domains are listed once the tenant exists; the add form gives it its default.
+        return self.inlines if obj else []
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = TenantCreateForm

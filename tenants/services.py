@@ -27,6 +27,7 @@ SCHEMA_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SCHEMA_NAME_MAX = 63  # PostgreSQL's identifier limit (NAMEDATALEN - 1)
 RESERVED_NAMES = {"public", "information_schema", "admin", "api", "www", "static", "template"}
 RESERVED_PREFIXES = ("pg_", "spare_", "tenant_template")
+POOL_LOCK_ID = 0x7E4A_0001  # pg_advisory_xact_lock key serialising pool refills
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 SCHEMA_NAME_INVALID = (
@@ -139,13 +140,17 @@ def tenant_template_ensure() -> Tenant:
 def tenant_pool_fill(*, size: int | None = None) -> int:
     """Clone the template until `size` spares wait; returns how many were made."""
     size = settings.TENANT_SPARE_POOL_SIZE if size is None else size
-    tenant_template_ensure()
     made = 0
-    while Tenant.objects.filter(state=Tenant.State.SPARE).count() < size:
-        Tenant(
-            schema_name=f"spare_{secrets.token_hex(8)}", name="(spare)", state=Tenant.State.SPARE, is_active=False
-        ).save(verbosity=0)
-        made += 1
+    # Two refills racing (two provisionings' tasks) would both top the pool up.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [POOL_LOCK_ID])
+        tenant_template_ensure()
+        while Tenant.objects.filter(state=Tenant.State.SPARE).count() < size:
+            Tenant(
+                schema_name=f"spare_{secrets.token_hex(8)}", name="(spare)", state=Tenant.State.SPARE, is_active=False
+            ).save(verbosity=0)
+            made += 1
     return made
 
 

@@ -25,3 +25,21 @@ def test_task_sent_from_a_tenant_runs_in_that_schema(celery_worker, django_db_bl
     assert a["schema"] == "alpha" and "celery-proof-a" in a["users"]
     assert b["schema"] == "beta" and "celery-proof-a" not in b["users"]
     assert public["schema"] == "public"
+
+
+def test_worker_refills_the_spare_pool_after_a_provisioning(celery_worker, django_db_blocker, settings):
+    from tenants import services
+
+    with django_db_blocker.unblock():
+        full = Tenant.objects.filter(state=Tenant.State.SPARE).count()
+        tenant = services.tenant_provision(name="refill_proof")
+        try:
+            import time
+
+            deadline = time.monotonic() + 30
+            while Tenant.objects.filter(state=Tenant.State.SPARE).count() < settings.TENANT_SPARE_POOL_SIZE:
+                assert time.monotonic() < deadline, "the worker did not refill the pool"
+                time.sleep(0.2)
+        finally:
+            services.tenant_delete(tenant=tenant)
+    assert full <= settings.TENANT_SPARE_POOL_SIZE
