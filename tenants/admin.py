@@ -23,21 +23,6 @@ class PlatformAdminSite(admin.AdminSite):
 platform_site = PlatformAdminSite(name="platform")
 
 
-class DomainInline(admin.TabularInline):
-    model = Domain
-    extra = 0
-    fields = ("domain", "is_primary")
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class TenantCreateForm(forms.ModelForm):
     """Checks the name with the provisioning service's own rules, so a bad name is a
     form error rather than a failed save."""
@@ -70,15 +55,10 @@ class TenantAdmin(admin.ModelAdmin):
     list_display = ("schema_name", "name", "primary_domain", "is_active", "created_on")
     list_filter = ("is_active",)
     search_fields = ("schema_name", "name", "domains__domain")
-    inlines = [DomainInline]
     actions = ["deactivate", "activate"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(state=Tenant.State.LIVE).prefetch_related("domains")
-
-    def get_inlines(self, request, obj):
-        # Domains are listed once the tenant exists; the add form gives it its default.
-        return self.inlines if obj else []
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -86,10 +66,15 @@ class TenantAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return ("schema_name", "name", "is_active") if obj else ("schema_name", "name")
+        return ("schema_name", "name", "is_active", "domain_list") if obj else ("schema_name", "name")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("schema_name", "is_active") if obj else ()
+        return ("schema_name", "is_active", "domain_list") if obj else ()
+
+    @admin.display(description="domains")
+    def domain_list(self, obj):
+        # Listed, not edited inline: domains change through the Domain admin's services.
+        return ", ".join(d.domain + (" (primary)" if d.is_primary else "") for d in obj.domains.all()) or "-"
 
     @admin.display(description="primary domain")
     def primary_domain(self, obj):
@@ -97,7 +82,7 @@ class TenantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["name"])
+            services.tenant_rename(tenant=obj, name=obj.name)
             return
         created = services.tenant_provision(name=obj.schema_name, display_name=obj.name)
         obj.pk = created.pk

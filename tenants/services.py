@@ -162,6 +162,14 @@ def tenant_pool_drain() -> int:
     return len(spares)
 
 
+def tenant_rename(*, tenant: Tenant, name: str) -> Tenant:
+    """Change the display name; cached host entries hold the whole row, so drop them."""
+    tenant.name = name
+    tenant.save(update_fields=["name"])
+    _hosts_forget(tenant)
+    return tenant
+
+
 def tenant_deactivate(*, tenant: Tenant) -> Tenant:
     """Stop serving a tenant's hosts; its schema and data stay."""
     tenant.is_active = False

@@ -39,3 +39,15 @@ def test_platform_admin_lists_only_customers(platform_admin):
 def test_tenant_editor_cannot_use_the_platform_admin(public_client, editor_a):
     assert not public_client.login(**editor_a)  # tenant users do not exist in the public schema
     assert public_client.get("/admin/").status_code == 302
+
+
+def test_renamed_tenant_shows_its_new_name_on_the_next_request(
+    platform_admin, tenant_a, client_a, django_capture_on_commit_callbacks
+):
+    assert "Alpha Bikes" in client_a.get("/").text  # now cached with the host
+    with django_capture_on_commit_callbacks(execute=True):
+        response = platform_admin.post(
+            f"/admin/tenants/tenant/{tenant_a.pk}/change/", {"name": "Alpha Cycles", "_save": "Save"}
+        )
+    assert response.status_code == 302
+    assert "Alpha Cycles" in client_a.get("/").text
