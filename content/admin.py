@@ -42,6 +42,8 @@ class StructuredJSONField(JSONFormField):
 class PageAdminForm(forms.ModelForm):
     blocks = StructuredJSONField(schema=blocks_editor_schema, required=False)
     nav = StructuredJSONField(schema=nav_editor_schema, required=False, label="Navigation menu")
+    canonical_url = forms.URLField(required=False, assume_scheme="https", max_length=500)
+    social_image = forms.URLField(required=False, assume_scheme="https", max_length=500)
 
     class Meta:
         model = Page

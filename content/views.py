@@ -27,9 +27,13 @@ from content.models import SLUG_PATTERN, Page
 _SLUG = re.compile(SLUG_PATTERN)
 
 
+# Hues that read well as an accent on white (violet, teal, amber, rose, sky, green, blue, gold).
+_ACCENT_HUES = (262, 168, 28, 343, 199, 142, 217, 45)
+
+
 def _accent_hue(request) -> int:
     """A per-tenant accent colour, so two sites on the default design don't look alike."""
-    return zlib.crc32(request.tenant.schema_name.encode()) % 360
+    return _ACCENT_HUES[zlib.crc32(request.tenant.schema_name.encode()) % len(_ACCENT_HUES)]
 
 
 def _is_staff(request) -> bool:
