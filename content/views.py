@@ -92,6 +92,17 @@ def page_not_found(request) -> HttpResponse:
     return HttpResponse(html, status=404)
 
 
+def _home_placeholder(request) -> HttpResponse:
+    """A new tenant's address answers with its name and a "coming soon" page (200), not
+    an error, until its editors publish a home page."""
+    html = render_to_string(
+        "pages/coming_soon.html",
+        {"tenant_name": request.tenant.name, "accent_hue": _accent_hue(request), "nav": []},
+        request=request,
+    )
+    return HttpResponse(html)
+
+
 @require_safe
 def page(request, path: str = ""):
     slug = path.strip("/")
@@ -105,7 +116,7 @@ def page(request, path: str = ""):
     try:
         found = selectors.page_published_get(slug=slug)
     except Page.DoesNotExist:
-        return page_not_found(request)
+        return page_not_found(request) if slug else _home_placeholder(request)
     html = _page_html(
         request,
         title=found.published_title,

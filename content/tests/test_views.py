@@ -178,3 +178,11 @@ def test_draft_preview_is_for_staff_only(tenant_a, client_a, editor_a):
     assert "Hello from alpha" in response.text and "Draft preview" in response.text
     with tenant_context(tenant_a):
         assert Page.objects.get(pk=page.pk).status == Page.Status.DRAFT
+
+
+def test_home_without_a_published_page_says_coming_soon(tenant_a, tenant_b, client_a, client_b):
+    page_published(tenant_b, slug="", title="Home B", blocks=[HEADING])
+    response = client_a.get("/")
+    assert response.status_code == 200
+    assert "Coming soon" in response.text and "Alpha Bikes" in response.text
+    assert "Hello from alpha" in client_b.get("/").text
