@@ -151,7 +151,7 @@ class PageAdmin(admin.ModelAdmin):
         revisions = selectors.page_revisions(page=page)
         compared = None
         diff_table = None
-        if compare_id := request.GET.get("compare"):
+        if (compare_id := request.GET.get("compare", "")).isdigit():
             compared = get_object_or_404(PageRevision, pk=compare_id, page=page)
             diff_table = difflib.HtmlDiff(wrapcolumn=70).make_table(
                 _revision_lines(compared),

@@ -186,3 +186,22 @@ def test_home_without_a_published_page_says_coming_soon(tenant_a, tenant_b, clie
     assert response.status_code == 200
     assert "Coming soon" in response.text and "Alpha Bikes" in response.text
     assert "Hello from alpha" in client_b.get("/").text
+
+
+def test_seo_fields_are_in_the_head(tenant_a, client_a):
+    page_published(
+        tenant_a,
+        slug="seo",
+        title="Seo",
+        blocks=[HEADING],
+        meta_description="Bikes built to last",
+        canonical_url="https://alpha.example/seo/",
+        social_image="https://alpha.example/share.png",
+        noindex=True,
+    )
+    html = client_a.get("/seo/").text
+    assert '<meta name="description" content="Bikes built to last">' in html
+    assert '<link rel="canonical" href="https://alpha.example/seo/">' in html
+    assert '<meta property="og:image" content="https://alpha.example/share.png">' in html
+    assert '<meta name="robots" content="noindex">' in html
+    assert "<title>Seo · Alpha Bikes</title>" in html
