@@ -61,9 +61,11 @@ def _page_html(request, *, title, blocks, nav, page: Page, warnings: bool, previ
     )
 
 
-def _entry(html: str, page: Page) -> dict:
+def _entry(request, html: str, page: Page) -> dict:
     body = html.encode()
     return {
+        # The page shows the tenant's name: an entry rendered before a rename is stale.
+        "tenant_name": request.tenant.name,
         "body": body,
         "etag": f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"',
         "last_modified": int(page.updated_at.timestamp()),
@@ -111,7 +113,7 @@ def page(request, path: str = ""):
     if path and not path.endswith("/"):
         return HttpResponsePermanentRedirect(f"/{slug}/")
     staff = _is_staff(request)
-    if not staff and (entry := page_cache_get(slug)) is not None:
+    if not staff and (entry := page_cache_get(slug)) is not None and entry["tenant_name"] == request.tenant.name:
         return _response(request, entry)
     try:
         found = selectors.page_published_get(slug=slug)
@@ -125,7 +127,7 @@ def page(request, path: str = ""):
         page=found,
         warnings=staff,
     )
-    entry = _entry(html, found)
+    entry = _entry(request, html, found)
     if not staff:
         page_cache_set(slug, entry)
     return _response(request, entry, staff=staff)
