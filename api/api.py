@@ -10,6 +10,8 @@ from api.auth import JWTAuth
 from api.errors import ProblemAPI
 from api.routers.auth import router as auth_router
 from api.routers.me import router as me_router
+from api.routers.pages import published_router as published_pages_router
+from api.routers.pages import router as pages_router
 from api.throttles import throttles
 
 api = ProblemAPI(
@@ -23,3 +25,5 @@ api = ProblemAPI(
 )
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
+api.add_router("/pages", pages_router)
+api.add_router("/published/pages", published_pages_router)

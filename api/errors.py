@@ -21,6 +21,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.responses import codes_4xx
 
+from content.blocks import BlocksInvalid
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -190,12 +192,7 @@ def problem_handlers_register(api: NinjaAPI) -> None:
     api.add_exception_handler(Throttled, _throttled)
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(RequestDataTooBig, _too_large)
-    try:
-        from content.blocks import BlocksInvalid
-    except ImportError:  # the content app's block registry is not merged yet
-        pass
-    else:
-        api.add_exception_handler(BlocksInvalid, _blocks_invalid)
+    api.add_exception_handler(BlocksInvalid, _blocks_invalid)
 
 
 class ProblemAPI(NinjaAPI):
@@ -210,6 +207,17 @@ class ProblemAPI(NinjaAPI):
         kwargs.setdefault("parser", LimitedParser())
         super().__init__(*args, **kwargs)
         problem_handlers_register(self)
+
+    def validation_error_from_error_contexts(self, error_contexts):
+        """ninja puts the parameter's name into the loc of a single body schema
+        (`["body", "payload", "title"]`); clients see the body as sent: `["body", "title"]`."""
+        error = super().validation_error_from_error_contexts(error_contexts)
+        names = {getattr(context.model, "__read_from_single_attr__", None) for context in error_contexts} - {None}
+        for item in error.errors:
+            loc = tuple(item.get("loc", ()))
+            if len(loc) >= 2 and loc[0] == "body" and loc[1] in names:
+                item["loc"] = (loc[0], *loc[2:])
+        return error
 
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
