@@ -58,7 +58,7 @@ def api_key_create(request: HttpRequest, payload: ApiKeyIn):
     return Status(201, key)
 
 
-@router.post("/{int:key_id}/revoke", response={200: ApiKeyOut, codes_4xx: Problem})
+@router.post("/{key_id}/revoke", response={200: ApiKeyOut, codes_4xx: Problem})
 def api_key_revoke(request: HttpRequest, key_id: int):
     permission_require(request, "api.change_apikey")
     return services.api_key_revoke(key=ApiKey.objects.select_related("created_by").get(pk=key_id))

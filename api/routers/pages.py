@@ -159,9 +159,7 @@ def page_revision_list(request: HttpRequest, slug: str):
     return list(selectors.page_revisions(page=_page(slug)))
 
 
-@router.post(
-    "/{path:slug}/-/revisions/{int:revision_id}/restore", response={200: PageOut, codes_4xx: Problem}, auth=MANAGE
-)
+@router.post("/{path:slug}/-/revisions/{revision_id}/restore", response={200: PageOut, codes_4xx: Problem}, auth=MANAGE)
 def page_revision_restore(request: HttpRequest, slug: str, revision_id: int):
     """Put a revision back into the draft (kept as a new revision; publish separately)."""
     permission_require(request, "content.change_page")

@@ -210,3 +210,10 @@ def test_a_second_client_without_cookies_sees_the_same_answer(tokens_a):
     """The token alone authenticates: no session, no CSRF token needed."""
     fresh = Client(HTTP_HOST="alpha.localhost", enforce_csrf_checks=True)
     assert fresh.get("/api/me", **bearer(tokens_a["access"])).status_code == 200
+
+
+def test_unknown_api_path_is_a_problem_404(client_a):
+    for method in ("get", "post", "delete"):
+        response = getattr(client_a, method)("/api/no/such/thing")
+        assert response.status_code == 404
+        assert response["Content-Type"] == errors.PROBLEM_CONTENT_TYPE
