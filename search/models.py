@@ -1,0 +1,49 @@
+"""Search rows: one `Chunk` per window of a published page, in the tenant's schema.
+
+The embedding and the full-text vector live on the same row, so one SQL statement
+ranks both ways and fuses the ranks (search.selectors). The tsvector is a generated
+column: PostgreSQL keeps it in step with `text`, no code path can forget it.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from pgvector.django import HnswIndex, VectorField
+
+# The text search configuration of the generated column and of every query: both
+# sides must stem the same way.
+SEARCH_CONFIG = "english"
+
+
+class Chunk(models.Model):
+    page = models.ForeignKey("content.Page", on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    # sha256 of `text`: re-indexing a page re-embeds only the chunks whose hash changed.
+    content_hash = models.CharField(max_length=64)
+    embedding = VectorField(dimensions=settings.SEARCH_DIMENSIONS)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    # When this row's embedding was computed: unchanged rows keep theirs on re-index.
+    embedded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["page", "position"]
+        constraints = [models.UniqueConstraint(fields=["page", "position"], name="search_chunk_page_position")]
+        indexes = [
+            HnswIndex(
+                name="search_chunk_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+            GinIndex(fields=["search_vector"], name="search_chunk_search_vector"),
+        ]
+
+    def __str__(self) -> str:
+        return f"page {self.page_id} #{self.position}"

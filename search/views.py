@@ -1,0 +1,23 @@
+"""The site search page: /search/?q=...&mode=... on every tenant host."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from search.selectors import LIMIT_MAX, QUERY_MAX_CHARS, Mode, search_pages
+
+MODE_UNKNOWN = "Unknown search mode {mode!r}: use hybrid, semantic or keyword."
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()
+    mode_value = request.GET.get("mode", Mode.HYBRID)
+    error, hits = "", []
+    if mode_value not in Mode._value2member_map_:
+        error = MODE_UNKNOWN.format(mode=mode_value)
+    elif len(query) > QUERY_MAX_CHARS:
+        error = f"The search is too long: at most {QUERY_MAX_CHARS} characters."
+    elif query:
+        hits = search_pages(query=query, mode=mode_value, limit=LIMIT_MAX // 5)
+    context = {"query": query, "mode": mode_value, "modes": list(Mode), "hits": hits, "error": error}
+    return render(request, "search/search.html", context, status=400 if error else 200)
