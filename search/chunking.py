@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from content.blocks import block_searchable_text
+
 WINDOW_WORDS = 180
 OVERLAP_WORDS = 30
 CONTEXT_SEPARATOR = " › "
@@ -51,20 +53,6 @@ def _plain(value: str) -> str:
     return _SPACE_RE.sub(" ", _CONTROL_RE.sub("", text)).strip()
 
 
-def block_text_fallback(block: dict) -> str:
-    """Searchable text of a block: every string field but ids, types, URLs and styles."""
-    parts: list[str] = []
-    for key, value in block.items():
-        if key in ("type", "id", "src", "url", "href", "level", "style"):
-            continue
-        if isinstance(value, str):
-            parts.append(_plain(value))
-        elif isinstance(value, list):
-            parts.extend(_plain(item) for item in value if isinstance(item, str))
-            parts.extend(block_text_fallback(item) for item in value if isinstance(item, dict))
-    return " ".join(part for part in parts if part)
-
-
 def _windows(words: list[str]) -> Iterable[list[str]]:
     step = WINDOW_WORDS - OVERLAP_WORDS
     for start in range(0, max(len(words) - OVERLAP_WORDS, 1), step):
@@ -73,7 +61,7 @@ def _windows(words: list[str]) -> Iterable[list[str]]:
 
 def page_chunks(*, title: str, blocks: list[dict], block_text: Callable[[dict], str] | None = None) -> list[ChunkText]:
     """The chunks of one page, in reading order, positions 0..n-1."""
-    text_of = block_text or _default_block_text()
+    text_of = block_text or block_searchable_text
     title = _plain(title or "")
     sections: list[tuple[str, list[str]]] = [("", [])]
     for block in blocks or []:
@@ -116,13 +104,3 @@ def page_chunks(*, title: str, blocks: list[dict], block_text: Callable[[dict], 
     if not chunks and title:
         chunks.append(ChunkText(position=0, text=title))
     return chunks
-
-
-def _default_block_text() -> Callable[[dict], str]:
-    # The content app's registry knows each block type's searchable fields; fall back
-    # to every string field when it is not there (a plain list of dicts in tests).
-    try:
-        from content.blocks import block_searchable_text
-    except ImportError:
-        return block_text_fallback
-    return block_searchable_text

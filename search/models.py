@@ -8,7 +8,9 @@ column: PostgreSQL keeps it in step with `text`, no code path can forget it.
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
+from django.db.models.functions import Cast
 from pgvector.django import HnswIndex, VectorField
 
 # The text search configuration of the generated column and of every query: both
@@ -22,7 +24,12 @@ class Chunk(models.Model):
     text = models.TextField()
     # sha256 of `text`: re-indexing a page re-embeds only the chunks whose hash changed.
     content_hash = models.CharField(max_length=64)
-    embedding = VectorField(dimensions=settings.SEARCH_DIMENSIONS)
+    # No width on the column: django-tenants' clone_schema() copies a column of an
+    # extension type without its typmod (vector(384) becomes vector), and an HNSW
+    # index on a column without dimensions cannot be built in the cloned schemas. The
+    # index is on `embedding::vector(N)` instead, which also refuses a vector of the
+    # wrong width on insert; queries use the same expression (search.selectors).
+    embedding = VectorField()
     search_vector = models.GeneratedField(
         expression=SearchVector("text", config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
@@ -36,11 +43,12 @@ class Chunk(models.Model):
         constraints = [models.UniqueConstraint(fields=["page", "position"], name="search_chunk_page_position")]
         indexes = [
             HnswIndex(
+                # Created by raw SQL in migration 0001: Django renders this
+                # expression without the parentheses PostgreSQL needs before an opclass.
+                OpClass(Cast("embedding", VectorField(dimensions=settings.SEARCH_DIMENSIONS)), name="vector_cosine_ops"),
                 name="search_chunk_embedding_hnsw",
-                fields=["embedding"],
                 m=16,
                 ef_construction=64,
-                opclasses=["vector_cosine_ops"],
             ),
             GinIndex(fields=["search_vector"], name="search_chunk_search_vector"),
         ]

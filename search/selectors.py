@@ -86,7 +86,7 @@ _SEMANTIC = """
 semantic AS (
     SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
     FROM (
-        SELECT c.id, c.embedding <=> %(vector)s::vector AS distance
+        SELECT c.id, c.embedding::vector({dimensions}) <=> %(vector)s::vector({dimensions}) AS distance
         FROM search_chunk c JOIN content_page p ON p.id = c.page_id
         WHERE p.status = 'published'
         ORDER BY distance
@@ -140,7 +140,9 @@ def search_sql(mode: Mode) -> str:
         ctes.append(_KEYWORD)
         ranked.append("SELECT id, rank FROM keyword")
     fuse = _FUSE_AND_PICK.replace("{ranked}", " UNION ALL ".join(ranked))
-    return "WITH " + ",".join(ctes) + "," + fuse
+    sql = "WITH " + ",".join(ctes) + "," + fuse
+    # The cast must read exactly like the index expression (search.models) to use it.
+    return sql.replace("{dimensions}", str(int(settings.SEARCH_DIMENSIONS)))
 
 
 def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | None) -> dict:
