@@ -6,9 +6,8 @@ column: PostgreSQL keeps it in step with `text`, no code path can forget it.
 """
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
-from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models.functions import Cast
 from pgvector.django import HnswIndex, VectorField
@@ -16,6 +15,7 @@ from pgvector.django import HnswIndex, VectorField
 # The text search configuration of the generated column and of every query: both
 # sides must stem the same way.
 SEARCH_CONFIG = "english"
+_VECTOR = VectorField(dimensions=settings.SEARCH_DIMENSIONS)
 
 
 class Chunk(models.Model):
@@ -45,7 +45,7 @@ class Chunk(models.Model):
             HnswIndex(
                 # Created by raw SQL in migration 0001: Django renders this
                 # expression without the parentheses PostgreSQL needs before an opclass.
-                OpClass(Cast("embedding", VectorField(dimensions=settings.SEARCH_DIMENSIONS)), name="vector_cosine_ops"),
+                OpClass(Cast("embedding", _VECTOR), name="vector_cosine_ops"),
                 name="search_chunk_embedding_hnsw",
                 m=16,
                 ef_construction=64,

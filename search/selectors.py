@@ -40,7 +40,7 @@ LIMIT_MAX = 50
 _MARK_START, _MARK_STOP = "\x01", "\x02"
 _HEADLINE_OPTIONS = (
     f"StartSel={_MARK_START}, StopSel={_MARK_STOP}, MaxWords=30, MinWords=12, "
-    "ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \""
+    'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
 )
 _WORD_RE = re.compile(r"[^\W_]+")
 

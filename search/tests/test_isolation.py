@@ -5,7 +5,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from search.selectors import Mode, search_pages
-from search.tests.conftest import heading, paragraph, page_publish_indexed
+from search.tests.conftest import heading, page_publish_indexed, paragraph
 
 SHARED_TEXT = "Our espresso machines are descaled every week with citric acid."
 BETA_ONLY = "Sourdough starters are fed twice a day with rye flour."
