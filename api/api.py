@@ -10,6 +10,7 @@ from api.auth import JWTAuth
 from api.errors import ProblemAPI
 from api.routers.auth import router as auth_router
 from api.routers.me import router as me_router
+from api.routers.search import router as search_router
 from api.throttles import throttles
 
 api = ProblemAPI(
@@ -23,3 +24,4 @@ api = ProblemAPI(
 )
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
+api.add_router("/search", search_router)
