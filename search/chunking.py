@@ -16,7 +16,6 @@ Why this shape:
 """
 
 import hashlib
-import html
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ WINDOW_WORDS = 180
 OVERLAP_WORDS = 30
 CONTEXT_SEPARATOR = " › "
 
-_TAG_RE = re.compile(r"<[^>]+>")
 _SPACE_RE = re.compile(r"\s+")
 # Control characters never carry meaning in page text; search.selectors uses two of
 # them as highlight markers, so none may survive into a chunk.
@@ -49,8 +47,9 @@ def chunk_hash(text: str) -> str:
 
 
 def _plain(value: str) -> str:
-    text = html.unescape(_TAG_RE.sub(" ", value))
-    return _SPACE_RE.sub(" ", _CONTROL_RE.sub("", text)).strip()
+    # content.blocks already turns rich text into plain text (tags gone, entities
+    # decoded): only whitespace and control characters are normalised here.
+    return _SPACE_RE.sub(" ", _CONTROL_RE.sub("", value)).strip()
 
 
 def _windows(words: list[str]) -> Iterable[list[str]]:

@@ -51,7 +51,12 @@ def search(request: HttpRequest, params: Query[SearchParams]):
     hits = search_pages(query=params.q, mode=params.mode, limit=params.limit)
     results = [
         SearchHitOut(
-            page_id=hit.page_id, slug=hit.slug, title=hit.title, path=hit.path, snippet=str(hit.snippet), score=hit.score
+            page_id=hit.page_id,
+            slug=hit.slug,
+            title=hit.title,
+            path=hit.path,
+            snippet=str(hit.snippet),
+            score=hit.score,
         )
         for hit in hits
     ]

@@ -1,0 +1,60 @@
+"""The shipped statement uses the HNSW index at the shipped ef_search.
+
+pgvector's cost estimate grows with hnsw.ef_search, and a cached plan is not re-planned
+after a SET: past some value the planner silently prefers a sequential scan plus sort.
+This checks the real plan of the real statement on a few thousand rows."""
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+from django_tenants.utils import tenant_context
+
+from content.models import Page
+from search.selectors import Mode, search_params, search_session_settings, search_sql
+
+ROWS = 4000
+
+
+@pytest.fixture
+def many_chunks(tenant_a):
+    with tenant_context(tenant_a):
+        pages = Page.objects.bulk_create(
+            Page(slug=f"plan-{i}", title=f"P{i}", published_title=f"P{i}", status=Page.Status.PUBLISHED)
+            for i in range(40)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO search_chunk (page_id, position, text, content_hash, embedding, embedded_at)
+                SELECT (%s::bigint[])[1 + g %% 40], g / 40, 'chunk number ' || g || ' about refunds and parcels',
+                       md5(g::text),
+                       (SELECT array_agg(random() - 0.5) FROM generate_series(1, %s) d WHERE g > 0)::vector, now()
+                FROM generate_series(1, %s) g
+                """,
+                [[page.pk for page in pages], settings.SEARCH_DIMENSIONS, ROWS],
+            )
+            cursor.execute("ANALYZE search_chunk")
+        yield
+
+
+@pytest.mark.parametrize("mode", [Mode.HYBRID, Mode.SEMANTIC])
+def test_plan_uses_the_hnsw_index_at_the_shipped_ef_search(many_chunks, tenant_a, mode):
+    vector = [0.01] * settings.SEARCH_DIMENSIONS
+    params = search_params(query="refunds", mode=mode, limit=10, vector=vector)
+    with tenant_context(tenant_a), transaction.atomic(), connection.cursor() as cursor:
+        search_session_settings(cursor)
+        cursor.execute("SHOW hnsw.ef_search")
+        assert cursor.fetchone()[0] == str(settings.SEARCH_EF_SEARCH)
+        cursor.execute("EXPLAIN " + search_sql(mode), params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using search_chunk_embedding_hnsw" in plan, plan
+
+
+def test_settings_do_not_leak_out_of_the_query(many_chunks, tenant_a, embedder):
+    from search.selectors import search_pages
+
+    with tenant_context(tenant_a):
+        search_pages(query="refunds", embedder=embedder)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW hnsw.iterative_scan")
+            assert cursor.fetchone()[0] == "off"
