@@ -16,6 +16,17 @@ from pgvector.django import HnswIndex, VectorField
 # sides must stem the same way.
 SEARCH_CONFIG = "english"
 _VECTOR = VectorField(dimensions=settings.SEARCH_DIMENSIONS)
+HNSW_INDEX_NAME = "search_chunk_embedding_hnsw"
+
+
+def hnsw_index_create_sql() -> str:
+    """The HNSW index DDL of migration 0001, for bulk loads that drop and rebuild it
+    (building after loading is ~10x faster than inserting row by row into the graph)."""
+    return (
+        f"CREATE INDEX {HNSW_INDEX_NAME} ON search_chunk USING hnsw "
+        f"((embedding::vector({int(settings.SEARCH_DIMENSIONS)})) vector_cosine_ops) "
+        "WITH (m = 16, ef_construction = 64)"
+    )
 
 
 class Chunk(models.Model):

@@ -65,10 +65,10 @@ class SearchHit:
         return f"/{self.slug}/" if self.slug else "/"
 
 
-def tsquery_text(query: str) -> str:
-    """The words of `query` OR-ed for to_tsquery: only letters and digits get through,
-    so no input can inject tsquery syntax."""
-    return " | ".join(dict.fromkeys(word.lower() for word in _WORD_RE.findall(query)))
+def query_words(query: str) -> str:
+    """The words of `query`, for to_tsvector (stemming, stopwords); the statement ORs
+    their lexemes, quoted, so no input can inject tsquery syntax."""
+    return " ".join(_WORD_RE.findall(query))
 
 
 def query_embedding(query: str, *, embedder: Embedder | None = None) -> list[float]:
@@ -81,6 +81,31 @@ def query_embedding(query: str, *, embedder: Embedder | None = None) -> list[flo
         cache.set(key, vector, settings.SEARCH_QUERY_CACHE_SECONDS)
     return vector
 
+
+# Lexemes in more than SEARCH_KEYWORD_MAX_FREQ of the tenant's chunks (PostgreSQL's own
+# statistics of the tsvector column, kept by ANALYZE/autovacuum) act as this site's
+# stopwords: OR-ing "coffee" on a coffee site would make the GIN scan decode a posting
+# list of most rows for no ranking value. The rarest query lexeme is always kept.
+_COMMON = """
+common AS (
+    SELECT u.lexeme, u.freq
+    FROM pg_stats s,
+         unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(lexeme, freq)
+    WHERE s.schemaname = current_schema() AND s.tablename = 'search_chunk' AND s.attname = 'search_vector'
+)"""
+
+_QUERY = """
+terms AS (
+    SELECT t.lexeme, coalesce(c.freq, 0) AS freq, row_number() OVER (ORDER BY coalesce(c.freq, 0), t.lexeme) AS rarity
+    FROM unnest(to_tsvector(%(config)s::regconfig, %(words)s)) t
+    LEFT JOIN common c ON c.lexeme = t.lexeme
+),
+q AS (
+    SELECT coalesce(
+        string_agg(quote_literal(lexeme), ' | ') FILTER (WHERE freq <= %(max_freq)s OR rarity = 1), ''
+    )::tsquery AS query
+    FROM terms
+)"""
 
 _SEMANTIC = """
 semantic AS (
@@ -131,7 +156,7 @@ LIMIT %(limit)s
 
 def search_sql(mode: Mode) -> str:
     """The statement for a mode (exposed for EXPLAIN in tests and the benchmark)."""
-    ctes = ["q AS (SELECT to_tsquery(%(config)s::regconfig, %(tsquery)s) AS query)"]
+    ctes = [_COMMON, _QUERY]
     ranked = []
     if mode in (Mode.HYBRID, Mode.SEMANTIC):
         ctes.append(_SEMANTIC)
@@ -148,7 +173,8 @@ def search_sql(mode: Mode) -> str:
 def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | None) -> dict:
     return {
         "config": SEARCH_CONFIG,
-        "tsquery": tsquery_text(query),
+        "words": query_words(query),
+        "max_freq": settings.SEARCH_KEYWORD_MAX_FREQ,
         "vector": _vector_literal(vector) if vector is not None else None,
         "candidates": max(settings.SEARCH_CANDIDATES, limit),
         "keyword_cap": settings.SEARCH_KEYWORD_CAP,

@@ -27,6 +27,9 @@ SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 40)
 SEARCH_RRF_K = env_int("SEARCH_RRF_K", 60)
 # Full-text matches ranked per query at most: ts_rank_cd over every match of a common
 # word is the p95 tail otherwise.
-SEARCH_KEYWORD_CAP = env_int("SEARCH_KEYWORD_CAP", 2000)
+SEARCH_KEYWORD_CAP = env_int("SEARCH_KEYWORD_CAP", 1000)
+# A query word found in more than this share of the tenant's chunks is dropped from
+# the keyword query (it ranks nothing and costs a scan of most of the index).
+SEARCH_KEYWORD_MAX_FREQ = float(env_str("SEARCH_KEYWORD_MAX_FREQ", "0.05"))
 # Query embeddings are cached (Redis) so a repeated query skips the model.
 SEARCH_QUERY_CACHE_SECONDS = env_int("SEARCH_QUERY_CACHE_SECONDS", 86400)
