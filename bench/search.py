@@ -226,7 +226,7 @@ def main() -> int:
     qvectors = embedder.embed(queries)
     print(
         f"ef_search={settings.SEARCH_EF_SEARCH} candidates={settings.SEARCH_CANDIDATES} "
-        f"keyword_cap={settings.SEARCH_KEYWORD_CAP} keyword_max_freq={settings.SEARCH_KEYWORD_MAX_FREQ}"
+        f"keyword_cap={settings.SEARCH_KEYWORD_CAP} keyword_max_matches={settings.SEARCH_KEYWORD_MAX_MATCHES}"
     )
 
     with tenant_context(tenant):

@@ -13,8 +13,9 @@ Shape of the statement (hybrid):
 - `keyword`: chunks whose tsvector matches ANY query word (an OR query: a paraphrase
   rarely contains all the words of its answer), at most SEARCH_KEYWORD_CAP of them
   ranked by ts_rank_cd (ranking every match of a common word is the slow tail).
-- reciprocal rank fusion, score = sum 1 / (k + rank), k = 60; then the best chunk per
-  page, and `ts_headline` for the snippet of the returned rows only.
+- reciprocal rank fusion, score = sum weight / (k + rank), k = 60, the keyword list
+  weighted by SEARCH_KEYWORD_WEIGHT; then the best chunk per page, and `ts_headline`
+  for the snippet of the returned rows only.
 """
 
 import hashlib
@@ -82,27 +83,30 @@ def query_embedding(query: str, *, embedder: Embedder | None = None) -> list[flo
     return vector
 
 
-# Lexemes in more than SEARCH_KEYWORD_MAX_FREQ of the tenant's chunks (PostgreSQL's own
-# statistics of the tsvector column, kept by ANALYZE/autovacuum) act as this site's
-# stopwords: OR-ing "coffee" on a coffee site would make the GIN scan decode a posting
-# list of most rows for no ranking value. The rarest query lexeme is always kept.
+# Lexemes PostgreSQL's statistics of the tsvector column (kept by ANALYZE/autovacuum)
+# estimate in more than SEARCH_KEYWORD_MAX_MATCHES chunks act as this site's stopwords:
+# OR-ing "coffee" on a coffee site makes the GIN scan decode a posting list of most
+# rows for no ranking value. The rarest query lexeme is always kept, and small sites
+# (where every scan is cheap) keep all their words.
 _COMMON = """
 common AS (
-    SELECT u.lexeme, u.freq
-    FROM pg_stats s,
+    SELECT u.lexeme, u.freq * greatest(cl.reltuples, 0) AS matches
+    FROM pg_stats s
+    JOIN pg_class cl ON cl.relname = s.tablename AND cl.relnamespace = current_schema()::regnamespace,
          unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(lexeme, freq)
     WHERE s.schemaname = current_schema() AND s.tablename = 'search_chunk' AND s.attname = 'search_vector'
 )"""
 
 _QUERY = """
 terms AS (
-    SELECT t.lexeme, coalesce(c.freq, 0) AS freq, row_number() OVER (ORDER BY coalesce(c.freq, 0), t.lexeme) AS rarity
+    SELECT t.lexeme, coalesce(c.matches, 0) AS matches,
+           row_number() OVER (ORDER BY coalesce(c.matches, 0), t.lexeme) AS rarity
     FROM unnest(to_tsvector(%(config)s::regconfig, %(words)s)) t
     LEFT JOIN common c ON c.lexeme = t.lexeme
 ),
 q AS (
     SELECT coalesce(
-        string_agg(quote_literal(lexeme), ' | ') FILTER (WHERE freq <= %(max_freq)s OR rarity = 1), ''
+        string_agg(quote_literal(lexeme), ' | ') FILTER (WHERE matches <= %(max_matches)s OR rarity = 1), ''
     )::tsquery AS query
     FROM terms
 )"""
@@ -137,7 +141,7 @@ keyword AS (
 
 _FUSE_AND_PICK = """
 fused AS (
-    SELECT id, sum(1.0 / (%(rrf_k)s + rank)) AS score
+    SELECT id, sum(weight / (%(rrf_k)s + rank)) AS score
     FROM ({ranked}) r
     GROUP BY id
 ),
@@ -160,10 +164,10 @@ def search_sql(mode: Mode) -> str:
     ranked = []
     if mode in (Mode.HYBRID, Mode.SEMANTIC):
         ctes.append(_SEMANTIC)
-        ranked.append("SELECT id, rank FROM semantic")
+        ranked.append("SELECT id, rank, 1.0 AS weight FROM semantic")
     if mode in (Mode.HYBRID, Mode.KEYWORD):
         ctes.append(_KEYWORD)
-        ranked.append("SELECT id, rank FROM keyword")
+        ranked.append("SELECT id, rank, %(keyword_weight)s::numeric AS weight FROM keyword")
     fuse = _FUSE_AND_PICK.replace("{ranked}", " UNION ALL ".join(ranked))
     sql = "WITH " + ",".join(ctes) + "," + fuse
     # The cast must read exactly like the index expression (search.models) to use it.
@@ -174,11 +178,12 @@ def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | N
     return {
         "config": SEARCH_CONFIG,
         "words": query_words(query),
-        "max_freq": settings.SEARCH_KEYWORD_MAX_FREQ,
+        "max_matches": settings.SEARCH_KEYWORD_MAX_MATCHES,
         "vector": _vector_literal(vector) if vector is not None else None,
         "candidates": max(settings.SEARCH_CANDIDATES, limit),
         "keyword_cap": settings.SEARCH_KEYWORD_CAP,
         "rrf_k": settings.SEARCH_RRF_K,
+        "keyword_weight": settings.SEARCH_KEYWORD_WEIGHT if mode == Mode.HYBRID else 1.0,
         "headline": _HEADLINE_OPTIONS,
         "limit": limit,
     }

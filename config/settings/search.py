@@ -25,11 +25,15 @@ SEARCH_EF_SEARCH = env_int("SEARCH_EF_SEARCH", 40)
 # Candidates each ranker hands to reciprocal rank fusion, and RRF's k (Cormack et al. 2009).
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 40)
 SEARCH_RRF_K = env_int("SEARCH_RRF_K", 60)
+# Weight of the keyword list in the fusion (the semantic list weighs 1): visitors ask
+# in their own words, so words shared with a page are the weaker signal
+# (bench/search_quality.py measures the choice).
+SEARCH_KEYWORD_WEIGHT = float(env_str("SEARCH_KEYWORD_WEIGHT", "1.0"))
 # Full-text matches ranked per query at most: ts_rank_cd over every match of a common
 # word is the p95 tail otherwise.
 SEARCH_KEYWORD_CAP = env_int("SEARCH_KEYWORD_CAP", 1000)
-# A query word found in more than this share of the tenant's chunks is dropped from
-# the keyword query (it ranks nothing and costs a scan of most of the index).
-SEARCH_KEYWORD_MAX_FREQ = float(env_str("SEARCH_KEYWORD_MAX_FREQ", "0.05"))
+# A query word PostgreSQL estimates in more than this many of the tenant's chunks is
+# dropped from the keyword query (it ranks little and costs a scan of much of the index).
+SEARCH_KEYWORD_MAX_MATCHES = env_int("SEARCH_KEYWORD_MAX_MATCHES", 5000)
 # Query embeddings are cached (Redis) so a repeated query skips the model.
 SEARCH_QUERY_CACHE_SECONDS = env_int("SEARCH_QUERY_CACHE_SECONDS", 86400)
