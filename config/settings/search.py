@@ -1,7 +1,7 @@
 """Settings of the search app: which embedder, and the query's knobs.
 
 The defaults run everything on this machine: the local all-MiniLM-L6-v2 model
-(384 dimensions) and HNSW at ef_search 40, which bench/search.py measured at
+(384 dimensions) and HNSW at ef_search 100, which bench/search.py measured at
 recall@10 >= 0.95 on 100k chunks.
 """
 
@@ -21,7 +21,7 @@ SEARCH_DIMENSIONS = env_int("SEARCH_DIMENSIONS", 384)
 # HNSW candidate list per query: higher is more exact and slower. pgvector's cost
 # estimate grows with it, so a large value can tip the planner to a sequential scan
 # (search/tests/test_plan.py checks the plan at this value).
-SEARCH_EF_SEARCH = env_int("SEARCH_EF_SEARCH", 40)
+SEARCH_EF_SEARCH = env_int("SEARCH_EF_SEARCH", 100)
 # Candidates each ranker hands to reciprocal rank fusion, and RRF's k (Cormack et al. 2009).
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 40)
 SEARCH_RRF_K = env_int("SEARCH_RRF_K", 60)
