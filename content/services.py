@@ -45,8 +45,9 @@ def _absolute_url_clean(value) -> str:
     return value
 
 
-def _fields_clean(fields: dict, *, page: Page | None) -> dict:
-    """Each given field validated and normalised; all problems raised together."""
+def page_fields_validate(*, fields: dict, page: Page | None = None) -> dict:
+    """Each given field validated and normalised; all problems raised together as
+    BlocksInvalid. Forms call this in `clean()` to show errors before saving."""
     errors: list[dict] = []
     clean: dict = {}
     for name, value in fields.items():
@@ -114,7 +115,7 @@ def _after_commit(*, slugs, signal=None, page_id: int | None = None, slug: str |
 
 def page_create(*, user, slug: str, title: str, blocks=(), nav=(), **seo) -> Page:
     """A new draft page (publish it with page_publish) and its first revision."""
-    clean = _fields_clean({"slug": slug, "title": title, "blocks": blocks, "nav": nav, **seo}, page=None)
+    clean = page_fields_validate(fields={"slug": slug, "title": title, "blocks": blocks, "nav": nav, **seo})
     try:
         with transaction.atomic():
             page = Page.objects.create(**clean)
@@ -131,7 +132,7 @@ def page_update(*, page: Page, user, **fields) -> Page:
     SEO fields and the slug are not part of the snapshot: they apply at once, so the
     cached page is dropped on every save. Moving a published page re-announces it
     (`page_published` with the new slug) so the search index follows it."""
-    clean = _fields_clean(fields, page=page)
+    clean = page_fields_validate(fields=fields, page=page)
     old_slug = page.slug
     for name, value in clean.items():
         setattr(page, name, value)
@@ -157,7 +158,7 @@ def page_publish(*, page: Page, user) -> Page:
 
     The draft is validated again: a row edited around the services (SQL, an older
     block schema) is refused here rather than shown half-broken."""
-    clean = _fields_clean({"blocks": page.blocks, "nav": page.nav}, page=page)
+    clean = page_fields_validate(fields={"blocks": page.blocks, "nav": page.nav}, page=page)
     page.blocks, page.nav = clean["blocks"], clean["nav"]
     page.published_title = page.title
     page.published_blocks = page.blocks
