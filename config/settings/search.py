@@ -14,6 +14,9 @@ SEARCH_EMBEDDINGS_URL = env_str("SEARCH_EMBEDDINGS_URL", "")
 SEARCH_EMBEDDINGS_MODEL = env_str("SEARCH_EMBEDDINGS_MODEL", "")
 SEARCH_EMBEDDINGS_API_KEY = env_str("SEARCH_EMBEDDINGS_API_KEY", "")
 SEARCH_EMBEDDINGS_TIMEOUT = env_int("SEARCH_EMBEDDINGS_TIMEOUT", 30)
+# torch threads of the local model per process (web workers and Celery workers are
+# already one process per core).
+SEARCH_TORCH_THREADS = env_int("SEARCH_TORCH_THREADS", 1)
 # The width of the `vector` column: it must equal the embedder's dimension (checked
 # when the embedder loads). Changing it needs a fresh migration of search.Chunk and a
 # full `search_reindex`.
