@@ -9,7 +9,10 @@ api/routers/<resource>.py and call the apps' services and selectors.
 from api.auth import JWTAuth
 from api.errors import ProblemAPI
 from api.routers.auth import router as auth_router
+from api.routers.keys import router as keys_router
 from api.routers.me import router as me_router
+from api.routers.pages import published_router as published_pages_router
+from api.routers.pages import router as pages_router
 from api.routers.search import router as search_router
 from api.throttles import throttles
 
@@ -24,4 +27,7 @@ api = ProblemAPI(
 )
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
+api.add_router("/pages", pages_router)
+api.add_router("/published/pages", published_pages_router)
+api.add_router("/keys", keys_router)
 api.add_router("/search", search_router)
