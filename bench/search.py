@@ -281,7 +281,7 @@ def main() -> int:
         started = time.perf_counter()
         embedder.embed(sample)
         rates.append(len(sample) / (time.perf_counter() - started))
-    print(f"embedding throughput: {statistics.median(rates):.0f} chunks/s (~150-word chunks, local model, 2 cores)")
+    print(f"embedding throughput: {statistics.median(rates):.0f} chunks/s (~150-word chunks, local model)")
 
     demo = list(Tenant.objects.filter(schema_name__in=["acme", "globex"]))
     for item in demo:
