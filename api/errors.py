@@ -8,7 +8,6 @@ response itself and bad input never reaches Django's 500 page.
 """
 
 import json
-import logging
 import math
 
 from django.conf import settings
@@ -21,8 +20,6 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from content.blocks import BlocksInvalid
-
-logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 

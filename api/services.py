@@ -13,7 +13,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
-from api.auth import TENANT_CLAIM, api_key_digest
+from api.auth import TENANT_CLAIM, api_key_digest, token_password_current
 from api.models import ApiKey
 
 NAME_EMPTY = "Give the key a name."
@@ -122,7 +122,7 @@ def token_refresh(*, refresh: str) -> dict:
             .objects.filter(**{jwt_settings.USER_ID_FIELD: old.get(jwt_settings.USER_ID_CLAIM), "is_active": True})
             .first()
         )
-        if user is None:
+        if user is None or not token_password_current(old, user):
             raise AuthenticationError(message=REFRESH_INVALID)
         old.blacklist()
         return _pair(_tenant_token(user))

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from content.blocks import BLOCK_TYPES, BaseBlock
 from content.nav import NavItem
 
-_TEXTAREA_FIELDS = {"html", "answer", "code", "text", "subtitle"}
+_TEXTAREA_FIELDS = {"html", "answer", "code", "subtitle"}
+_TEXTAREA_MIN_LENGTH = 5_000  # longer limits than this get a textarea (a quote's text)
 
 
 _TITLES = {
@@ -32,14 +33,18 @@ def _title(name: str) -> str:
     return _TITLES.get(name) or name.replace("_", " ").capitalize()
 
 
-def _field_schema(name: str, annotation, default=None) -> dict:
+def _max_length(field) -> int:
+    return max((getattr(item, "max_length", None) or 0 for item in field.metadata), default=0)
+
+
+def _field_schema(name: str, annotation, default=None, *, long: bool = False) -> dict:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        return _field_schema(name, args[0], default)
+        return _field_schema(name, args[0], default, long=long)
     if origin in (Union, types.UnionType):  # Optional[X]: X, empty allowed
         inner = [a for a in args if a is not type(None)]
-        return _field_schema(name, inner[0], default)
+        return _field_schema(name, inner[0], default, long=long)
     if origin is Literal:
         schema = {"type": "string", "choices": list(args)}
     elif origin is list:
@@ -53,7 +58,7 @@ def _field_schema(name: str, annotation, default=None) -> dict:
         schema = {"type": "integer"}
     else:
         schema = {"type": "string"}
-        if name in _TEXTAREA_FIELDS:
+        if long or name in _TEXTAREA_FIELDS:
             schema["widget"] = "textarea"
     schema["title"] = _title(name)
     if isinstance(default, (str, int, bool)) and not isinstance(default, type(None)):
@@ -67,7 +72,8 @@ def _model_schema(model: type[BaseModel]) -> dict:
         if name in ("type", "id"):
             continue
         default = None if field.is_required() or field.default_factory else field.default
-        properties[name] = _field_schema(name, field.annotation, default)
+        long = _max_length(field) >= _TEXTAREA_MIN_LENGTH
+        properties[name] = _field_schema(name, field.annotation, default, long=long)
     return {"type": "object", "properties": properties}
 
 
@@ -77,7 +83,7 @@ def _block_schema(cls: type[BaseBlock]) -> dict:
     # `type` picks the option when existing data is loaded; `id` is carried along so
     # a block keeps its id across edits (hidden: editors never need to see it).
     schema["properties"] = {
-        "type": {"const": cls.type_name()},
+        "type": {"const": cls.type_name(), "widget": "hidden"},
         "id": {"type": "string", "widget": "hidden", "default": ""},
         **schema["properties"],
     }

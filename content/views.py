@@ -25,6 +25,7 @@ from content.cache import page_cache_get, page_cache_set
 from content.models import SLUG_PATTERN, Page
 
 _SLUG = re.compile(SLUG_PATTERN)
+_ENTRY_VERSION = 1  # bump when the shape of a page cache entry changes
 
 
 # Hues that read well as an accent on white (violet, teal, amber, rose, sky, green, blue, gold).
@@ -61,9 +62,12 @@ def _page_html(request, *, title, blocks, nav, page: Page, warnings: bool, previ
     )
 
 
-def _entry(html: str, page: Page) -> dict:
+def _entry(request, html: str, page: Page) -> dict:
     body = html.encode()
     return {
+        # The page shows the tenant's name: an entry rendered before a rename is stale.
+        "tenant_name": request.tenant.name,
+        "version": _ENTRY_VERSION,
         "body": body,
         "etag": f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"',
         "last_modified": int(page.updated_at.timestamp()),
@@ -111,7 +115,13 @@ def page(request, path: str = ""):
     if path and not path.endswith("/"):
         return HttpResponsePermanentRedirect(f"/{slug}/")
     staff = _is_staff(request)
-    if not staff and (entry := page_cache_get(slug)) is not None:
+    entry = None if staff else page_cache_get(slug)
+    # An entry from before a rename, or written by an older release, is a miss.
+    if (
+        isinstance(entry, dict)
+        and entry.get("tenant_name") == request.tenant.name
+        and entry.get("version") == _ENTRY_VERSION
+    ):
         return _response(request, entry)
     try:
         found = selectors.page_published_get(slug=slug)
@@ -125,7 +135,7 @@ def page(request, path: str = ""):
         page=found,
         warnings=staff,
     )
-    entry = _entry(html, found)
+    entry = _entry(request, html, found)
     if not staff:
         page_cache_set(slug, entry)
     return _response(request, entry, staff=staff)

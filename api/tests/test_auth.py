@@ -217,3 +217,17 @@ def test_unknown_api_path_is_a_problem_404(client_a):
         response = getattr(client_a, method)("/api/no/such/thing")
         assert response.status_code == 404
         assert response["Content-Type"] == errors.PROBLEM_CONTENT_TYPE
+
+
+def test_password_change_ends_api_sessions(client_a, tenant_a, tokens_a, editor_a):
+    from django.contrib.auth import get_user_model
+
+    with tenant_context(tenant_a):
+        user = get_user_model().objects.get(username=editor_a["username"])
+        user.set_password("a-brand-new-pass-5521")
+        user.save()
+    response = client_a.get("/api/me", **bearer(tokens_a["access"]))
+    assert response.status_code == 401
+    assert response.json()["detail"] == api_auth.TOKEN_PASSWORD_CHANGED
+    refresh = client_a.post("/api/auth/refresh", {"refresh": tokens_a["refresh"]}, content_type="application/json")
+    assert refresh.status_code == 401

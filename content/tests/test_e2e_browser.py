@@ -115,10 +115,11 @@ def test_editor_publishes_in_the_browser_and_only_their_site_changes(web_server,
             page.click("input[type=submit]")
             page.goto(f"{alpha}/admin/content/page/?q={SLUG}")
             page.click(f"text=/{SLUG}/ >> xpath=ancestor::tr//th/a")
-            page.wait_for_selector(".django-jsonform-container input")
-            field = page.evaluate_handle(
+            find_label = (
                 "() => [...document.querySelectorAll('input, textarea')].find(e => e.value === 'Alpha original')"
-            ).as_element()
+            )
+            page.wait_for_function(find_label)  # the editor is rendered by JavaScript
+            field = page.evaluate_handle(find_label).as_element()
             assert field is not None, "the block's label field is not in the structured editor"
             field.fill("Alpha published from the browser")
             page.click("input[name=_publish]")

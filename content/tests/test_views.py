@@ -205,3 +205,29 @@ def test_seo_fields_are_in_the_head(tenant_a, client_a):
     assert '<meta property="og:image" content="https://alpha.example/share.png">' in html
     assert '<meta name="robots" content="noindex">' in html
     assert "<title>Seo · Alpha Bikes</title>" in html
+
+
+def test_renamed_tenant_shows_its_new_name_on_cached_pages(tenant_a, client_a):
+    from tenants.models import Tenant
+    from tenants.routing import hostname_cache_clear
+
+    page_published(tenant_a, slug="about", title="About", blocks=[HEADING])
+    assert "Alpha Bikes" in client_a.get("/about/").text  # cached
+    Tenant.objects.filter(pk=tenant_a.pk).update(name="Alpha Cycles")
+    hostname_cache_clear(["alpha.localhost"])  # what the tenants app does on a rename
+    html = client_a.get("/about/").text
+    assert "Alpha Cycles" in html and "Alpha Bikes" not in html
+
+
+def test_a_cache_entry_of_another_shape_is_a_miss_not_an_error(tenant_a, client_a):
+    from django.core.cache import cache
+
+    from content.cache import page_cache_key
+
+    page_published(tenant_a, slug="about", title="About", blocks=[HEADING])
+    for stale in ({"body": b"old release"}, "not a dict", {"version": 99, "tenant_name": "Alpha Bikes"}):
+        with tenant_context(tenant_a):
+            cache.set(page_cache_key("about"), stale)
+        response = client_a.get("/about/")
+        assert response.status_code == 200
+        assert "Hello from alpha" in response.text
