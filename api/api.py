@@ -13,6 +13,7 @@ from api.routers.keys import router as keys_router
 from api.routers.me import router as me_router
 from api.routers.pages import published_router as published_pages_router
 from api.routers.pages import router as pages_router
+from api.routers.search import router as search_router
 from api.throttles import throttles
 
 api = ProblemAPI(
@@ -29,3 +30,4 @@ api.add_router("/me", me_router)
 api.add_router("/pages", pages_router)
 api.add_router("/published/pages", published_pages_router)
 api.add_router("/keys", keys_router)
+api.add_router("/search", search_router)

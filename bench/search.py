@@ -1,0 +1,299 @@
+"""Search benchmark: 100,000 chunks in one tenant, hybrid / semantic / keyword latency,
+HNSW recall@10 against an exact scan at the shipped ef_search, embedding throughput and
+the demo tenants' full reindex time.
+
+    .venv/bin/python bench/search.py [--chunks 100000] [--queries 200] [--rounds 3]
+
+Runs on the demo's embedded PostgreSQL (.data/, or DATABASE_URL) in a tenant of its own
+(`benchsearch`), created once and reused. Vectors: 2,000 base sentences are generated
+from a topic vocabulary and embedded with the real model once; each chunk is a base
+vector plus Gaussian noise (sigma 0.04 per dimension, then normalised), so the data has
+the clustered shape of real text embeddings rather than uniform random points (which
+are the HNSW worst case). Chunk texts are the base sentence plus words drawn from the
+same vocabulary, so common words match thousands of chunks like in real sites.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import numpy as np  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import override_settings  # noqa: E402
+from django_tenants.utils import tenant_context  # noqa: E402
+
+from content.models import Page  # noqa: E402
+from search import selectors  # noqa: E402
+from search.embedders import embedder_get  # noqa: E402
+from search.models import Chunk, hnsw_index_create_sql  # noqa: E402
+from search.selectors import Mode, search_pages, search_params, search_session_settings, search_sql  # noqa: E402
+from tenants import services as tenant_services  # noqa: E402
+from tenants.models import Tenant  # noqa: E402
+
+BENCH_TENANT = "benchsearch"
+BASE_SENTENCES = 5000
+DATA_VERSION = "v2"  # bump when the generated data changes: the tenant is rebuilt
+CHUNKS_PER_PAGE = 20
+DRAFT_SHARE = 0.05  # pages whose chunks the published-only filter must drop
+NOISE = 0.02  # per dimension: |noise| ~ 0.39, cosine to the base sentence ~ 0.93
+
+SUBJECTS = [
+    "customers",
+    "editors",
+    "our team",
+    "the warehouse",
+    "the support desk",
+    "a partner",
+    "the app",
+    "the roaster",
+    "the robot arm",
+    "a courier",
+    "the billing system",
+    "the mobile site",
+]
+VERBS = "ships repairs refunds schedules tracks inspects packs invoices upgrades cancels renews exports".split(" ")
+OBJECTS = [
+    "orders",
+    "parcels",
+    "subscriptions",
+    "invoices",
+    "spare parts",
+    "coffee beans",
+    "gift cards",
+    "user accounts",
+    "delivery slots",
+    "warranty claims",
+    "API keys",
+    "product photos",
+]
+WHEN = [
+    "every morning",
+    "within two days",
+    "on weekends",
+    "after payment",
+    "before noon",
+    "at the end of the month",
+    "on request",
+    "during holidays",
+]
+SYLLABLES = "ka lo mi ren dor vex tal sim qua bri zen pol mur gat fen tor lux nad ope ris".split(" ")
+
+
+def pseudo_words(n: int, rng: random.Random) -> list[str]:
+    """Product names, places and jargon: the rare words real sites are full of."""
+    words: set[str] = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def sentence(rng: random.Random, names: list[str]) -> str:
+    return (
+        f"{rng.choice(SUBJECTS).capitalize()} {rng.choice(VERBS)} {rng.choice(OBJECTS)} of the "
+        f"{rng.choice(names)} {rng.choice(WHEN)} and {rng.choice(VERBS)} {rng.choice(OBJECTS)}"
+    )
+
+
+def percentile(values, q):
+    return float(np.percentile(np.array(values), q))
+
+
+def tenant_ready(n_chunks: int, embedder) -> Tenant:
+    tenant = Tenant.objects.filter(schema_name=BENCH_TENANT).first()
+    if tenant is None:
+        tenant = tenant_services.tenant_provision(name=BENCH_TENANT, display_name="Search bench")
+    with tenant_context(tenant):
+        if Chunk.objects.count() == n_chunks and Page.objects.filter(slug="p0", title=DATA_VERSION).exists():
+            print(f"reusing {n_chunks} chunks in tenant {BENCH_TENANT}")
+            return tenant
+        rng = random.Random(6)
+        names = pseudo_words(3000, rng)
+        filler = pseudo_words(8000, random.Random(7))
+        zipf = np.random.default_rng(8)
+        texts = [sentence(rng, names) for _ in range(BASE_SENTENCES)]
+        started = time.perf_counter()
+        base = np.array(embedder.embed(texts), dtype=np.float32)
+        print(f"embedded {BASE_SENTENCES} base sentences in {time.perf_counter() - started:.1f}s")
+        Chunk.objects.all().delete()
+        Page.objects.all().delete()
+        n_pages = n_chunks // CHUNKS_PER_PAGE
+        pages = Page.objects.bulk_create(
+            Page(
+                slug=f"p{i}",
+                title=DATA_VERSION if i == 0 else f"Page {i}",
+                published_title=f"Page {i}",
+                status=Page.Status.DRAFT if rng.random() < DRAFT_SHARE else Page.Status.PUBLISHED,
+            )
+            for i in range(n_pages)
+        )
+        started = time.perf_counter()
+        nprng = np.random.default_rng(6)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX IF EXISTS search_chunk_embedding_hnsw")
+            batch = 5000
+            for start in range(0, n_chunks, batch):
+                ids = np.arange(start, min(start + batch, n_chunks))
+                which = ids % BASE_SENTENCES
+                vectors = base[which] + nprng.normal(0, NOISE, (len(ids), base.shape[1])).astype(np.float32)
+                vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+                rows = [
+                    Chunk(
+                        page_id=pages[i // CHUNKS_PER_PAGE].pk,
+                        position=i % CHUNKS_PER_PAGE,
+                        text=f"{texts[w]}. " + " ".join(filler[min(z, len(filler)) - 1] for z in zipf.zipf(1.3, 40)),
+                        content_hash=f"{i:064x}",
+                        embedding=v,
+                        embedded_at=django.utils.timezone.now(),
+                    )
+                    for i, w, v in zip(ids.tolist(), which.tolist(), vectors, strict=True)
+                ]
+                Chunk.objects.bulk_create(rows, batch_size=1000)
+            print(f"inserted {n_chunks} chunks in {time.perf_counter() - started:.1f}s")
+            started = time.perf_counter()
+            cursor.execute("SET maintenance_work_mem = '1GB'")
+            cursor.execute(hnsw_index_create_sql())
+            cursor.execute("ANALYZE search_chunk; ANALYZE content_page")
+            print(f"built the HNSW index (m16, efc64) in {time.perf_counter() - started:.1f}s")
+    return tenant
+
+
+def timed_sql(mode: Mode, query: str, vector, limit=10) -> float:
+    params = search_params(query=query, mode=mode, limit=limit, vector=vector)
+    sql = search_sql(mode)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        search_session_settings(cursor)
+        cursor.execute(sql, params)
+        cursor.fetchall()
+    return (time.perf_counter() - started) * 1000
+
+
+def nearest_ids(vector, *, exact: bool, k=10) -> list[int]:
+    sql = (
+        f"SELECT c.id FROM search_chunk c JOIN content_page p ON p.id = c.page_id WHERE p.status = 'published' "
+        f"ORDER BY c.embedding::vector({settings.SEARCH_DIMENSIONS}) <=> %s::vector({settings.SEARCH_DIMENSIONS}) "
+        f"LIMIT {k}"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        search_session_settings(cursor)
+        if exact:
+            cursor.execute("SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off")
+        cursor.execute(sql, [selectors._vector_literal(vector)])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def plan_uses_hnsw(vector) -> str:
+    params = search_params(query="orders refunds", mode=Mode.HYBRID, limit=10, vector=vector)
+    with transaction.atomic(), connection.cursor() as cursor:
+        search_session_settings(cursor)
+        cursor.execute("EXPLAIN " + search_sql(Mode.HYBRID), params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return "yes" if "search_chunk_embedding_hnsw" in plan else "NO (sequential scan!)\n" + plan
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    call_command("migrate_schemas", interactive=False, verbosity=0)
+    embedder = embedder_get()
+    started = time.perf_counter()
+    embedder.embed(["load"])
+    print(f"model load + first embed: {time.perf_counter() - started:.1f}s")
+    tenant = tenant_ready(args.chunks, embedder)
+    print(f"load: {os.getloadavg()} (2 cores shared with other helpers)")
+
+    rng = random.Random(42)
+    rng_data = random.Random(6)
+    names = pseudo_words(3000, rng_data)
+    queries = [sentence(rng, names) for _ in range(args.queries)]
+    qvectors = embedder.embed(queries)
+    print(
+        f"ef_search={settings.SEARCH_EF_SEARCH} candidates={settings.SEARCH_CANDIDATES} "
+        f"keyword_cap={settings.SEARCH_KEYWORD_CAP} keyword_max_matches={settings.SEARCH_KEYWORD_MAX_MATCHES}"
+    )
+
+    with tenant_context(tenant):
+        print(f"hybrid plan uses the HNSW index: {plan_uses_hnsw(qvectors[0])}")
+        for query, vector in zip(queries[:20], qvectors[:20], strict=True):  # warm the caches
+            timed_sql(Mode.HYBRID, query, vector)
+        figures = {}
+        for mode in Mode:
+            p50s, p95s = [], []
+            for _ in range(args.rounds):
+                times = [
+                    timed_sql(mode, q, v if mode != Mode.KEYWORD else None)
+                    for q, v in zip(queries, qvectors, strict=True)
+                ]
+                p50s.append(percentile(times, 50))
+                p95s.append(percentile(times, 95))
+            figures[mode] = (statistics.median(p50s), statistics.median(p95s))
+            print(
+                f"{mode.value:9} SQL  p50 {figures[mode][0]:6.2f} ms  p95 {figures[mode][1]:6.2f} ms  "
+                f"(median of {args.rounds} rounds x {args.queries} queries)"
+            )
+
+        exact = [nearest_ids(vector, exact=True) for vector in qvectors[:100]]
+        for ef_search in sorted({40, 64, 100, 128, 200, settings.SEARCH_EF_SEARCH}):
+            with override_settings(SEARCH_EF_SEARCH=ef_search):
+                started = time.perf_counter()
+                approx = [nearest_ids(vector, exact=False) for vector in qvectors[:100]]
+                per_query = (time.perf_counter() - started) * 10
+            recall = statistics.mean(len(set(a) & set(e)) / len(e) for a, e in zip(approx, exact, strict=True))
+            shipped = " (shipped)" if ef_search == settings.SEARCH_EF_SEARCH else ""
+            print(f"HNSW recall@10 vs exact, ef_search={ef_search:3}: {recall:.3f} ({per_query:.2f} ms/query){shipped}")
+
+        # End to end through the selector, embedding each (uncached) query with the model.
+        from django.core.cache import cache
+
+        times = []
+        for query in queries[:100]:
+            cache.clear()
+            started = time.perf_counter()
+            search_pages(query=query + " ?", mode=Mode.HYBRID)
+            times.append((time.perf_counter() - started) * 1000)
+        print(
+            f"hybrid end-to-end incl. query embedding: p50 {percentile(times, 50):.1f} ms  "
+            f"p95 {percentile(times, 95):.1f} ms"
+        )
+
+    with tenant_context(tenant):
+        sample = list(Chunk.objects.values_list("text", flat=True)[:1000])
+    sample = [(t + " ") * 3 for t in sample]  # ~150 words, the size of a real chunk
+    rates = []
+    for _ in range(args.rounds):
+        started = time.perf_counter()
+        embedder.embed(sample)
+        rates.append(len(sample) / (time.perf_counter() - started))
+    print(f"embedding throughput: {statistics.median(rates):.0f} chunks/s (~150-word chunks, local model)")
+
+    demo = list(Tenant.objects.filter(schema_name__in=["acme", "globex"]))
+    for item in demo:
+        with tenant_context(item):
+            Chunk.objects.all().delete()
+        started = time.perf_counter()
+        call_command("search_reindex", tenant=item.schema_name)
+        print(f"full reindex of {item.schema_name}: {time.perf_counter() - started:.2f}s")
+    if not demo:
+        print("no demo tenants (run bin/run --setup-only first) for the reindex figure")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

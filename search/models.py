@@ -1,0 +1,68 @@
+"""Search rows: one `Chunk` per window of a published page, in the tenant's schema.
+
+The embedding and the full-text vector live on the same row, so one SQL statement
+ranks both ways and fuses the ranks (search.selectors). The tsvector is a generated
+column: PostgreSQL keeps it in step with `text`, no code path can forget it.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models.functions import Cast
+from pgvector.django import HnswIndex, VectorField
+
+# The text search configuration of the generated column and of every query: both
+# sides must stem the same way.
+SEARCH_CONFIG = "english"
+_VECTOR = VectorField(dimensions=settings.SEARCH_DIMENSIONS)
+HNSW_INDEX_NAME = "search_chunk_embedding_hnsw"
+
+
+def hnsw_index_create_sql() -> str:
+    """The HNSW index DDL of migration 0001, for bulk loads that drop and rebuild it
+    (building after loading is ~10x faster than inserting row by row into the graph)."""
+    return (
+        f"CREATE INDEX {HNSW_INDEX_NAME} ON search_chunk USING hnsw "
+        f"((embedding::vector({int(settings.SEARCH_DIMENSIONS)})) vector_cosine_ops) "
+        "WITH (m = 16, ef_construction = 64)"
+    )
+
+
+class Chunk(models.Model):
+    page = models.ForeignKey("content.Page", on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    # sha256 of `text`: re-indexing a page re-embeds only the chunks whose hash changed.
+    content_hash = models.CharField(max_length=64)
+    # No width on the column: django-tenants' clone_schema() copies a column of an
+    # extension type without its typmod (vector(384) becomes vector), and an HNSW
+    # index on a column without dimensions cannot be built in the cloned schemas. The
+    # index is on `embedding::vector(N)` instead, which also refuses a vector of the
+    # wrong width on insert; queries use the same expression (search.selectors).
+    embedding = VectorField()
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    # When this row's embedding was computed: unchanged rows keep theirs on re-index.
+    embedded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["page", "position"]
+        constraints = [models.UniqueConstraint(fields=["page", "position"], name="search_chunk_page_position")]
+        indexes = [
+            HnswIndex(
+                # Created by raw SQL in migration 0001: Django renders this
+                # expression without the parentheses PostgreSQL needs before an opclass.
+                OpClass(Cast("embedding", _VECTOR), name="vector_cosine_ops"),
+                name="search_chunk_embedding_hnsw",
+                m=16,
+                ef_construction=64,
+            ),
+            GinIndex(fields=["search_vector"], name="search_chunk_search_vector"),
+        ]
+
+    def __str__(self) -> str:
+        return f"page {self.page_id} #{self.position}"

@@ -1,0 +1,159 @@
+"""The embedders: the local model, and an OpenAI-compatible endpoint played by a real
+HTTP server in a thread that answers deterministic vectors."""
+
+import hashlib
+import json
+import math
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.test import override_settings
+from django_tenants.utils import tenant_context
+
+from search.embedders import (
+    DIMENSION_MISMATCH,
+    EMBEDDER_UNKNOWN,
+    EMBEDDINGS_URL_MISSING,
+    EmbedderError,
+    EmbedderUnavailable,
+    HttpEmbedder,
+    embed_checked,
+    embedder_build,
+)
+from search.selectors import search_pages
+from search.services import page_index
+from search.tests.conftest import paragraph
+
+
+def fake_vector(text: str, dimension: int) -> list[float]:
+    """Deterministic, not normalised (the client must normalise)."""
+    seed = hashlib.sha256(text.encode()).digest()
+    return [((seed[i % 32] + i) % 17) - 8 + 0.5 for i in range(dimension)]
+
+
+class EmbeddingsServer:
+    def __init__(self, dimension=384, status=200):
+        self.dimension, self.status, self.requests = dimension, status, []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.requests.append({"body": body, "auth": self.headers.get("Authorization")})
+                if owner.status != 200:
+                    payload = {"error": {"message": "model overloaded"}}
+                else:
+                    # Out of order on purpose: clients must sort by index.
+                    data = [
+                        {"object": "embedding", "index": i, "embedding": fake_vector(text, owner.dimension)}
+                        for i, text in enumerate(body["input"])
+                    ][::-1]
+                    payload = {"object": "list", "data": data, "model": body.get("model")}
+                raw = json.dumps(payload).encode()
+                self.send_response(owner.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1/embeddings"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    running = EmbeddingsServer()
+    yield running
+    running.close()
+
+
+def test_http_embedder_sends_model_and_key_and_normalises(server):
+    embedder = HttpEmbedder(url=server.url, model="text-embedding-3-small", api_key="sk-test")
+    vectors = embedder.embed(["first text", "second text"])
+    assert len(vectors) == 2 and embedder.dimension == 384
+    assert math.isclose(sum(x * x for x in vectors[0]), 1.0, rel_tol=1e-6)
+    expected = fake_vector("second text", 384)
+    norm = math.sqrt(sum(x * x for x in expected))
+    assert vectors[1] == pytest.approx([x / norm for x in expected])
+    assert server.requests[0]["body"] == {"input": ["first text", "second text"], "model": "text-embedding-3-small"}
+    assert server.requests[0]["auth"] == "Bearer sk-test"
+
+
+def test_http_embedder_batches_long_inputs(server):
+    vectors = HttpEmbedder(url=server.url).embed([f"text {i}" for i in range(300)])
+    assert len(vectors) == 300
+    assert [len(r["body"]["input"]) for r in server.requests] == [128, 128, 44]
+
+
+def test_http_errors_say_what_happened():
+    failing = EmbeddingsServer(status=503)
+    try:
+        with pytest.raises(EmbedderUnavailable, match="answered 503: .*model overloaded"):
+            HttpEmbedder(url=failing.url).embed(["x"])
+        failing.status = 400
+        with pytest.raises(EmbedderError, match="answered 400") as refused:
+            HttpEmbedder(url=failing.url).embed(["x"])
+        assert not isinstance(refused.value, EmbedderUnavailable)
+    finally:
+        failing.close()
+    with pytest.raises(EmbedderUnavailable, match="unreachable"):
+        HttpEmbedder(url=failing.url, timeout=2).embed(["x"])
+
+
+def test_wrong_dimension_is_refused_before_any_write():
+    small = EmbeddingsServer(dimension=8)
+    try:
+        with pytest.raises(EmbedderError) as error:
+            embed_checked(HttpEmbedder(url=small.url), ["x"])
+    finally:
+        small.close()
+    assert str(error.value) == DIMENSION_MISMATCH.format(got=8, want=384)
+
+
+def test_settings_choose_the_embedder(server):
+    with override_settings(SEARCH_EMBEDDER="http", SEARCH_EMBEDDINGS_URL=server.url, SEARCH_EMBEDDINGS_MODEL="m"):
+        assert isinstance(embedder_build(), HttpEmbedder)
+    with override_settings(SEARCH_EMBEDDER="http", SEARCH_EMBEDDINGS_URL=""):
+        with pytest.raises(EmbedderError, match=re.escape(EMBEDDINGS_URL_MISSING)):
+            embedder_build()
+    with override_settings(SEARCH_EMBEDDER="quantum"):
+        with pytest.raises(EmbedderError, match=re.escape(EMBEDDER_UNKNOWN.format(name="quantum"))):
+            embedder_build()
+
+
+def test_index_and_search_through_the_http_embedder(server, tenant_a):
+    from content.services import page_create, page_publish
+    from search.models import Chunk
+
+    with override_settings(SEARCH_EMBEDDER="http", SEARCH_EMBEDDINGS_URL=server.url):
+        embedder = embedder_build()
+        with tenant_context(tenant_a):
+            page = page_create(user=None, slug="http-page", title="Remote", blocks=[paragraph("Vectors from afar.")])
+            page_publish(page=page, user=None)
+            result = page_index(page_id=page.pk, embedder=embedder)
+            (chunk,) = Chunk.objects.filter(page=page)
+            hits = search_pages(query=chunk.text, mode="semantic", embedder=embedder)
+    assert result.embedded == 1 and hits[0].slug == "http-page"
+
+
+def test_local_embedder_ranks_a_paraphrase_first(embedder):
+    question, right, wrong = embedder.embed(
+        ["can I send the bike back", "Returns are accepted within 30 days of delivery.", "We roast coffee weekly."]
+    )
+    assert embedder.dimension == 384 and len(question) == 384
+    assert math.isclose(sum(x * x for x in question), 1.0, rel_tol=1e-4)
+
+    def similarity(a, b):
+        return sum(x * y for x, y in zip(a, b, strict=True))
+
+    assert similarity(question, right) > similarity(question, wrong)

@@ -1,0 +1,37 @@
+"""The site search page: /search/?q=...&mode=... on every tenant host."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from content.models import Page
+from content.selectors import page_list
+from content.views import _accent_hue
+from search.selectors import LIMIT_MAX, QUERY_MAX_CHARS, Mode, search_pages
+
+MODE_UNKNOWN = "Unknown search mode {mode!r}: use hybrid, semantic or keyword."
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()
+    mode_value = request.GET.get("mode", Mode.HYBRID)
+    error, hits = "", []
+    if mode_value not in Mode._value2member_map_:
+        error = MODE_UNKNOWN.format(mode=mode_value)
+    elif len(query) > QUERY_MAX_CHARS:
+        error = f"The search is too long: at most {QUERY_MAX_CHARS} characters."
+    elif query:
+        hits = search_pages(query=query, mode=mode_value, limit=LIMIT_MAX // 5)
+    # The site's frame (name, accent, the home page's menu) as content's pages show it.
+    home_nav = page_list(status=Page.Status.PUBLISHED).filter(slug="").values_list("published_nav", flat=True)
+    context = {
+        "tenant_name": request.tenant.name,
+        "accent_hue": _accent_hue(request),
+        "nav": next(iter(home_nav), []),
+        "query": query,
+        "mode": mode_value,
+        "modes": list(Mode),
+        "hits": hits,
+        "error": error,
+    }
+    return render(request, "search/search.html", context, status=400 if error else 200)
