@@ -1,12 +1,29 @@
 """The one NinjaAPI instance, mounted at /api/ on every tenant host.
 
-Routers live in api/routers/<resource>.py and call the apps' services and selectors.
+Secure by default: every operation needs a JWT of this tenant unless it says otherwise
+(`auth=None` for logging in, `ApiKeyAuth(scope)` for partner keys). Errors are problem+json
+(api.errors); rate limits per key, user and IP (api.throttles). Routers live in
+api/routers/<resource>.py and call the apps' services and selectors.
 """
 
-from ninja import NinjaAPI
+from api.auth import JWTAuth
+from api.errors import ProblemAPI
+from api.routers.auth import router as auth_router
+from api.routers.events import router as events_router
+from api.routers.me import router as me_router
+from api.routers.webhooks import router as webhooks_router
+from api.throttles import throttles
 
-api = NinjaAPI(title="Tenant site API", version="1.0.0", urls_namespace="api")
-
-from api.routers import webhooks  # noqa: E402
-
-api.add_router("/webhooks", webhooks.router)
+api = ProblemAPI(
+    title="Tenant site API",
+    version="1.0.0",
+    description="Pages and account of one site. Log in at POST /api/auth/token, then send "
+    "`Authorization: Bearer <access>`; partners send `Authorization: Api-Key <key>`.",
+    urls_namespace="api",
+    auth=JWTAuth(),
+    throttle=throttles(),
+)
+api.add_router("/auth", auth_router)
+api.add_router("/me", me_router)
+api.add_router("/webhooks", webhooks_router)
+api.add_router("/events", events_router)

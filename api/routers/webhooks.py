@@ -2,13 +2,15 @@
 
 The raw bytes are read before anything parses them: a signature covers exactly the
 bytes the provider sent. The answer comes as soon as the row is stored; processing
-happens in a task.
+happens in a task. No throttle: a provider's retry burst after an outage is exactly
+what must get in, and a forged request costs one HMAC before it is refused.
 """
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
-from ninja import Router, Status
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
 
+from api.errors import Problem, codes_4xx, problem_response
 from events import services
 from events.signatures import MalformedError, SignatureError
 
@@ -17,15 +19,22 @@ router = Router(tags=["webhooks"])
 ERROR_TOO_LARGE = "The body is larger than {limit} bytes."
 
 
-def _problem(status: int, detail: str, loc: list) -> JsonResponse:
-    return JsonResponse(
-        {"detail": detail, "errors": [{"loc": loc, "msg": detail}]},
-        status=status,
-        content_type="application/problem+json",
-    )
+class Received(Schema):
+    id: int
+    duplicate: bool
 
 
-@router.post("/{slug}/", auth=None, include_in_schema=True, response={200: dict, 202: dict})
+def _problem(status: int, detail: str, loc: list):
+    return problem_response(status, detail, [{"loc": loc, "msg": detail, "type": "webhook"}])
+
+
+@router.post(
+    "/{slug}/",
+    auth=None,
+    throttle=[],
+    response={200: Received, 202: Received, codes_4xx: Problem},
+    summary="Receive a signed webhook (Stripe, GitHub or Standard Webhooks)",
+)
 def webhook_receive(request: HttpRequest, slug: str):
     limit = settings.EVENTS_WEBHOOK_MAX_BYTES
     try:
@@ -45,5 +54,4 @@ def webhook_receive(request: HttpRequest, slug: str):
         return _problem(401, str(exc), ["header"])
     except MalformedError as exc:
         return _problem(400, str(exc), ["body"])
-    status = 202 if created else 200
-    return Status(status, {"id": event.pk, "duplicate": not created})
+    return Status(202 if created else 200, {"id": event.pk, "duplicate": not created})

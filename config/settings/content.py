@@ -1,1 +1,13 @@
-"""Settings of the content app (filled by its issue)."""
+"""Settings of the content app."""
+
+from config.settings.base import INSTALLED_APPS, TENANT_APPS
+from config.settings.env import env_bool, env_int
+
+# The block editor in the admin (django-jsonform renders forms from JSON schemas).
+# Appended in place: the lists are the ones base defined and django-tenants reads.
+TENANT_APPS.append("django_jsonform")
+INSTALLED_APPS.append("django_jsonform")
+
+# Full-page cache of published pages (Redis, tenant-aware keys), on by default.
+CONTENT_PAGE_CACHE = env_bool("CONTENT_PAGE_CACHE", True)
+CONTENT_PAGE_CACHE_TIMEOUT = env_int("CONTENT_PAGE_CACHE_TIMEOUT", 24 * 3600)

@@ -1,0 +1,221 @@
+"""One error shape for every 4xx answer of the API, built here and nowhere else.
+
+Every client error is `application/problem+json` (RFC 9457) with a `detail` sentence and an
+`errors` list of `{loc, msg, type}`, where `loc` is the JSON path of the bad input
+(`["body", "blocks", 3, "level"]`). Routers raise; the handlers registered by
+`problem_handlers_register` turn exceptions into that shape, so a view never builds an error
+response itself and bad input never reaches Django's 500 page.
+"""
+
+import json
+import logging
+import math
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
+from ninja.responses import codes_4xx
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+INVALID_INPUT = "The request is invalid: see `errors` for what and where."
+NOT_FOUND = "Not found."
+UNAUTHORIZED = "Authentication required: send `Authorization: Bearer <access token>` or `Api-Key <key>`."
+FORBIDDEN = "You do not have permission to do this."
+BODY_TOO_LARGE = "The request body is larger than {limit} bytes."
+BODY_NOT_JSON = "The request body is not valid JSON: {error}"
+THROTTLED = "Too many requests: retry after {wait} seconds."
+
+__all__ = [
+    "ApiPermissionDenied",
+    "PROBLEM_CONTENT_TYPE",
+    "PayloadTooLarge",
+    "Problem",
+    "ProblemError",
+    "ProblemAPI",
+    "codes_4xx",
+    "problem_response",
+]
+
+
+class ProblemError(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str = "invalid"
+
+
+class Problem(Schema):
+    """The body of every 4xx answer."""
+
+    detail: str
+    errors: list[ProblemError] = []
+
+
+class ApiPermissionDenied(AuthorizationError):
+    """Authenticated, but this user or key may not do this (403)."""
+
+    def __init__(self, message: str = FORBIDDEN) -> None:
+        super().__init__(status_code=403, message=message)
+
+
+class PayloadTooLarge(HttpError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, message=BODY_TOO_LARGE.format(limit=limit))
+
+
+class BodyInvalid(HttpError):
+    def __init__(self, error: str) -> None:
+        super().__init__(status_code=400, message=BODY_NOT_JSON.format(error=error))
+
+
+def problem_response(status: int, detail: str, errors: list[dict] | None = None) -> HttpResponse:
+    body = {"detail": detail, "errors": errors or []}
+    return HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+class LimitedParser(Parser):
+    """ninja's JSON parser with a size limit checked before the body is read.
+
+    The declared Content-Length is checked first (nothing read); a body without one is
+    checked after reading, and Django's own DATA_UPLOAD_MAX_MEMORY_SIZE still bounds that.
+    """
+
+    def parse_body(self, request: HttpRequest):
+        limit = settings.API_MAX_BODY_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            raise PayloadTooLarge(limit)
+        body = request.body
+        if len(body) > limit:
+            raise PayloadTooLarge(limit)
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BodyInvalid(str(exc)) from exc
+
+
+def _loc(loc) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+def _ninja_validation(request, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {"loc": _loc(error.get("loc", ())), "msg": str(error.get("msg", "")), "type": str(error.get("type", "invalid"))}
+        for error in exc.errors
+    ]
+    return problem_response(422, INVALID_INPUT, errors)
+
+
+def _django_validation(request, exc: DjangoValidationError) -> HttpResponse:
+    errors = []
+    if hasattr(exc, "error_dict"):
+        for field, field_errors in exc.error_dict.items():
+            for error in field_errors:
+                errors.append({"loc": ["body", field], "msg": _message(error), "type": error.code or "invalid"})
+    else:
+        for error in exc.error_list:
+            errors.append({"loc": ["body"], "msg": _message(error), "type": error.code or "invalid"})
+    detail = errors[0]["msg"] if len(errors) == 1 else INVALID_INPUT
+    return problem_response(422, detail, errors)
+
+
+def _message(error: DjangoValidationError) -> str:
+    return str(error.message % error.params) if error.params else str(error.message)
+
+
+def _blocks_invalid(request, exc) -> HttpResponse:
+    errors = [
+        {"loc": ["body", *_loc(error.get("loc", ()))], "msg": str(error.get("msg", "")), "type": "blocks"}
+        for error in getattr(exc, "errors", [])
+    ]
+    return problem_response(422, INVALID_INPUT, errors)
+
+
+def _authentication(request, exc: AuthenticationError) -> HttpResponse:
+    message = str(exc) if str(exc) != "Unauthorized" else UNAUTHORIZED
+    response = problem_response(401, message)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _forbidden(request, exc) -> HttpResponse:
+    message = str(exc) if isinstance(exc, ApiPermissionDenied) and str(exc) else FORBIDDEN
+    return problem_response(403, message)
+
+
+def _not_found(request, exc) -> HttpResponse:
+    return problem_response(404, NOT_FOUND)
+
+
+def _throttled(request, exc: Throttled) -> HttpResponse:
+    # ninja sets Retry-After on the response itself from the throttles' wait().
+    wait = math.ceil(exc.wait) if exc.wait is not None else 1
+    return problem_response(429, THROTTLED.format(wait=wait))
+
+
+def _http_error(request, exc: HttpError) -> HttpResponse:
+    # ninja wraps whatever the parser raises in HttpError(400, "Cannot parse request body"):
+    # the parser's own error says more (413 for size, the JSON error for a broken body).
+    cause = exc.__cause__
+    if isinstance(cause, RequestDataTooBig):
+        return _too_large(request, cause)
+    if isinstance(cause, HttpError):
+        exc = cause
+    return problem_response(exc.status_code, str(exc))
+
+
+def _too_large(request, exc) -> HttpResponse:
+    return problem_response(413, BODY_TOO_LARGE.format(limit=settings.API_MAX_BODY_BYTES))
+
+
+def problem_handlers_register(api: NinjaAPI) -> None:
+    """Map every exception a client can cause to its 4xx answer (registered last wins)."""
+    api.add_exception_handler(NinjaValidationError, _ninja_validation)
+    api.add_exception_handler(DjangoValidationError, _django_validation)
+    api.add_exception_handler(AuthenticationError, _authentication)
+    api.add_exception_handler(AuthorizationError, _forbidden)
+    api.add_exception_handler(PermissionDenied, _forbidden)
+    api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(ObjectDoesNotExist, _not_found)
+    api.add_exception_handler(Throttled, _throttled)
+    api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(RequestDataTooBig, _too_large)
+    try:
+        from content.blocks import BlocksInvalid
+    except ImportError:  # the content app's block registry is not merged yet
+        pass
+    else:
+        api.add_exception_handler(BlocksInvalid, _blocks_invalid)
+
+
+class ProblemAPI(NinjaAPI):
+    """A NinjaAPI whose errors are problem+json, and whose OpenAPI document says so.
+
+    ninja documents every response under the renderer's media type (application/json); the
+    4xx answers are problem+json, so the document is corrected here to match what is sent
+    (schemathesis checks the content type of every response against it).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("parser", LimitedParser())
+        super().__init__(*args, **kwargs)
+        problem_handlers_register(self)
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                for status, response in operation.get("responses", {}).items():
+                    if str(status).startswith("4") and "content" in response:
+                        response["content"] = {PROBLEM_CONTENT_TYPE: next(iter(response["content"].values()))}
+        return schema

@@ -1,0 +1,138 @@
+"""Writes of the api app: API keys and JWT pairs bound to the current tenant."""
+
+import secrets
+from datetime import datetime
+
+from django.contrib.auth import authenticate, get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from ninja.errors import AuthenticationError
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
+
+from api.auth import TENANT_CLAIM, api_key_digest
+from api.models import ApiKey
+
+NAME_EMPTY = "Give the key a name."
+SCOPES_EMPTY = "Give the key at least one scope."
+SCOPE_UNKNOWN = "Unknown scope {scope!r}: use one of {choices}."
+EXPIRY_IN_PAST = "The expiry date is in the past."
+CREDENTIALS_INVALID = "No active account with these credentials on this site."
+REFRESH_INVALID = "The refresh token is invalid, expired, revoked or issued for another site."
+TOKEN_INVALID = "The token is invalid, expired or issued for another site."  # noqa: S105 (a message, not a secret)
+
+PREFIX_BYTES = 6  # 8 url-safe characters: enough to be unique per tenant, short to display
+SECRET_BYTES = 32
+
+
+def api_key_create(
+    *, name: str, scopes: list[str], created_by=None, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its plain text, which is never stored nor shown again."""
+    scopes = list(dict.fromkeys(scopes))
+    errors = {}
+    if not scopes:
+        errors["scopes"] = SCOPES_EMPTY
+    for scope in scopes:
+        if scope not in ApiKey.Scope.values:
+            errors["scopes"] = SCOPE_UNKNOWN.format(scope=scope, choices=", ".join(ApiKey.Scope.values))
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = EXPIRY_IN_PAST
+    if not name.strip():
+        errors["name"] = NAME_EMPTY
+    if errors:
+        raise ValidationError(errors)
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    with transaction.atomic():
+        while True:
+            prefix = secrets.token_urlsafe(PREFIX_BYTES).replace("-", "x").replace("_", "y").replace(".", "z")
+            if not ApiKey.objects.filter(prefix=prefix).exists():
+                break
+        key = ApiKey.objects.create(
+            name=name.strip(),
+            prefix=prefix,
+            hashed_secret=api_key_digest(secret),
+            scopes=scopes,
+            expires_at=expires_at,
+            created_by=created_by,
+        )
+    return key, f"{prefix}.{secret}"
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    """Revoke for good; the row stays so the admin still shows who had access until when."""
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def _tenant_token(user) -> RefreshToken:
+    refresh = RefreshToken.for_user(user)
+    refresh[TENANT_CLAIM] = connection.schema_name
+    return refresh
+
+
+def _pair(refresh: RefreshToken) -> dict:
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def token_obtain(*, username: str, password: str, request=None) -> dict:
+    """An access + refresh pair for a user of the current tenant (both carry its schema)."""
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise AuthenticationError(message=CREDENTIALS_INVALID)
+    with transaction.atomic():
+        return _pair(_tenant_token(user))
+
+
+def _refresh_load(raw: str) -> RefreshToken:
+    try:
+        refresh = RefreshToken(raw)
+    except TokenError as exc:
+        raise AuthenticationError(message=REFRESH_INVALID) from exc
+    if refresh.get(TENANT_CLAIM) != connection.schema_name:
+        raise AuthenticationError(message=REFRESH_INVALID)
+    return refresh
+
+
+def token_refresh(*, refresh: str) -> dict:
+    """Rotate: a new pair for the same user, and the old refresh token blacklisted.
+
+    The outstanding row is locked so two concurrent refreshes of one token cannot both win.
+    """
+    with transaction.atomic():
+        old = _refresh_load(refresh)
+        OutstandingToken.objects.select_for_update().filter(jti=old[jwt_settings.JTI_CLAIM]).first()
+        if BlacklistedToken.objects.filter(token__jti=old[jwt_settings.JTI_CLAIM]).exists():
+            raise AuthenticationError(message=REFRESH_INVALID)
+        user = (
+            get_user_model()
+            .objects.filter(**{jwt_settings.USER_ID_FIELD: old.get(jwt_settings.USER_ID_CLAIM), "is_active": True})
+            .first()
+        )
+        if user is None:
+            raise AuthenticationError(message=REFRESH_INVALID)
+        old.blacklist()
+        return _pair(_tenant_token(user))
+
+
+def token_verify(*, token: str) -> None:
+    """Raises unless `token` (access or refresh) is valid on this tenant and not blacklisted."""
+    try:
+        untyped = UntypedToken(token)
+        if untyped.get(jwt_settings.TOKEN_TYPE_CLAIM) == "refresh":
+            RefreshToken(token)  # checks the blacklist too
+    except TokenError as exc:
+        raise AuthenticationError(message=TOKEN_INVALID) from exc
+    if untyped.get(TENANT_CLAIM) != connection.schema_name:
+        raise AuthenticationError(message=TOKEN_INVALID)
+
+
+def token_logout(*, refresh: str) -> None:
+    """Blacklist the refresh token; the short-lived access token expires on its own."""
+    with transaction.atomic():
+        _refresh_load(refresh).blacklist()

@@ -1,0 +1,94 @@
+"""Rate limits per API key, per user and per client IP, counted in Redis per tenant.
+
+ninja's throttle hook (`NinjaAPI(throttle=[...])`, 429 + Retry-After) with a fixed-window
+counter instead of ninja's SimpleRateThrottle: that one keeps a list of every request time in
+one cache value (read, rewrite, race), whereas `add` + `incr` is one atomic Redis counter per
+window. The cache's key function prefixes the tenant's schema, so tenants never share a count.
+Rates come from settings (env API_RATE_LIMIT_*), read per request so they can be changed in tests.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from ninja.throttling import BaseThrottle
+
+from api.models import ApiKey
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+RATE_INVALID = "Rate {rate!r} is invalid: use '<count>/<period>' with period s, m, h or d (e.g. '600/m')."
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    count, _, period = rate.partition("/")
+    try:
+        return int(count), _PERIODS[period.strip()[-1:]] * int(period.strip()[:-1] or 1)
+    except (KeyError, ValueError) as exc:
+        raise ValueError(RATE_INVALID.format(rate=rate)) from exc
+
+
+class FixedWindowThrottle(BaseThrottle):
+    scope = ""
+    rate_setting = ""
+
+    def ident(self, request: HttpRequest) -> str | None:
+        """Who is counted, or None when this throttle does not apply to the request."""
+        raise NotImplementedError
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        ident = self.ident(request)
+        if ident is None:
+            return True
+        limit, period = rate_parse(getattr(settings, self.rate_setting))
+        now = time.time()
+        key = f"api:throttle:{self.scope}:{ident}:{int(now // period)}"
+        if cache.add(key, 1, timeout=period + 1):
+            count = 1
+        else:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # the window expired between add and incr
+                cache.add(key, 1, timeout=period + 1)
+                count = 1
+        self._wait = period - (now % period)
+        return count <= limit
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
+
+
+class AnonThrottle(FixedWindowThrottle):
+    """Calls without credentials (log in, refresh, public reads), per client IP."""
+
+    scope = "ip"
+    rate_setting = "API_RATE_LIMIT_ANON"
+
+    def ident(self, request):
+        if getattr(request, "auth", None) is not None:
+            return None
+        return self.get_ident(request) or "unknown"
+
+
+class UserThrottle(FixedWindowThrottle):
+    scope = "user"
+    rate_setting = "API_RATE_LIMIT_USER"
+
+    def ident(self, request):
+        auth = getattr(request, "auth", None)
+        if auth is None or isinstance(auth, ApiKey):
+            return None
+        return str(auth.pk)
+
+
+class KeyThrottle(FixedWindowThrottle):
+    scope = "key"
+    rate_setting = "API_RATE_LIMIT_KEY"
+
+    def ident(self, request):
+        auth = getattr(request, "auth", None)
+        return str(auth.pk) if isinstance(auth, ApiKey) else None
+
+
+def throttles() -> list[FixedWindowThrottle]:
+    return [AnonThrottle(), UserThrottle(), KeyThrottle()]

@@ -1,0 +1,43 @@
+"""Typed page blocks: one pydantic model per type, registered in `types.py`.
+
+Public names:
+- `blocks_validate(raw) -> list[dict]`: the shared write-time validator (admin, API, demo).
+- `BlocksInvalid`: its error, a Django ValidationError with `.errors` = [{"loc", "msg"}].
+- `Block`: the union of all types discriminated by `type` (ninja schemas / OpenAPI).
+- `block_parse(raw)`: one stored block as a model, for rendering.
+- `block_searchable_text(block)`: a block's text for the search index.
+- `BLOCK_TYPES`: type name -> model class.
+
+Adding a block type: one class in `types.py` with `@register`, one template
+`templates/blocks/<type>.html`. No migration (blocks are JSON).
+"""
+
+from typing import Annotated, Union
+
+from pydantic import Field
+
+from content.blocks import types as _types  # noqa: F401  (registers the block types)
+from content.blocks.base import BaseBlock
+from content.blocks.registry import (
+    BLOCK_TYPES,
+    BlocksInvalid,
+    block_dump,
+    block_parse,
+    block_searchable_text,
+    blocks_validate,
+    error_path,
+)
+
+Block = Annotated[Union[tuple(BLOCK_TYPES.values())], Field(discriminator="type")]  # noqa: UP007
+
+__all__ = [
+    "BLOCK_TYPES",
+    "BaseBlock",
+    "Block",
+    "BlocksInvalid",
+    "block_dump",
+    "block_parse",
+    "block_searchable_text",
+    "blocks_validate",
+    "error_path",
+]

@@ -1,0 +1,84 @@
+"""Pages are rows: the draft an editor works on and the published snapshot visitors see.
+
+`blocks` and `nav` are JSON validated by `content.blocks` / `content.nav` in the services
+(never in `save()`), so rows written another way (SQL, an older schema) may hold invalid
+blocks: the renderer skips those instead of failing.
+"""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+SLUG_INVALID = (
+    "a slug is lowercase words of letters, digits, '-' or '_' separated by '/' "
+    "(e.g. 'about/team'), or empty for the home page"
+)
+SLUG_PATTERN = r"^(?:[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*)?$"
+
+
+class Page(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    # Unique -> a b-tree index: the page-by-slug lookup is one index scan at any row count.
+    slug = models.CharField(
+        max_length=255,
+        unique=True,
+        blank=True,
+        validators=[RegexValidator(SLUG_PATTERN, SLUG_INVALID)],
+        help_text="Path of the page without slashes around it: '' is the home page, 'about/team' is /about/team/.",
+    )
+    title = models.CharField(max_length=200)
+    blocks = models.JSONField(default=list, blank=True)
+    nav = models.JSONField(default=list, blank=True, help_text="The menu shown on this page: label, url, children.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+
+    # What visitors see, copied from the draft by page_publish: editing never leaks.
+    published_title = models.CharField(max_length=200, blank=True)
+    published_blocks = models.JSONField(default=list, blank=True)
+    published_nav = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    meta_description = models.CharField(max_length=300, blank=True)
+    canonical_url = models.URLField(max_length=500, blank=True)
+    social_image = models.URLField(max_length=500, blank=True)
+    noindex = models.BooleanField(default=False, help_text="Ask search engines not to index this page.")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (/{self.slug})"
+
+    def get_absolute_url(self) -> str:
+        return self.path
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def path(self) -> str:
+        return f"/{self.slug}/" if self.slug else "/"
+
+
+class PageRevision(models.Model):
+    """A saved state of a page's draft; every save keeps one, any can be restored."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=200)
+    blocks = models.JSONField(default=list)
+    nav = models.JSONField(default=list)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["page", "-created_at"], name="content_rev_page_created")]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} @ {self.created_at:%Y-%m-%d %H:%M:%S}"

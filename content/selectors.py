@@ -1,0 +1,53 @@
+"""Reads of pages. Each is one query; the slug lookups use the unique index."""
+
+from django.db.models import QuerySet
+
+from content.models import Page, PageRevision
+
+# What the page view needs from a row on a cache miss (the draft stays in the database).
+_PUBLISHED_FIELDS = (
+    "id",
+    "slug",
+    "status",
+    "published_title",
+    "published_blocks",
+    "published_nav",
+    "published_at",
+    "updated_at",
+    "meta_description",
+    "canonical_url",
+    "social_image",
+    "noindex",
+)
+
+
+def page_list(*, status: str | None = None) -> QuerySet[Page]:
+    """All pages by slug, optionally only `status` ("draft" / "published")."""
+    pages = Page.objects.all()
+    if status is not None:
+        pages = pages.filter(status=status)
+    return pages.order_by("slug")
+
+
+def page_get(*, slug: str) -> Page:
+    """The page (draft and all) at `slug`; raises Page.DoesNotExist."""
+    return Page.objects.get(slug=slug)
+
+
+def page_published_get(*, slug: str) -> Page:
+    """The published page at `slug`, loading only what visitors see; raises Page.DoesNotExist."""
+    return Page.objects.only(*_PUBLISHED_FIELDS).get(slug=slug, status=Page.Status.PUBLISHED)
+
+
+def page_revisions(*, page: Page) -> QuerySet[PageRevision]:
+    """Revisions of `page`, newest first."""
+    return PageRevision.objects.filter(page=page).select_related("author").order_by("-created_at", "-id")
+
+
+def page_sitemap_entries() -> QuerySet:
+    """(slug, published_at) of every indexable published page, for sitemap.xml."""
+    return (
+        Page.objects.filter(status=Page.Status.PUBLISHED, noindex=False)
+        .order_by("slug")
+        .values_list("slug", "published_at")
+    )

@@ -1,0 +1,192 @@
+"""Writes of pages. The admin, the API and the demo all call these.
+
+Every write validates everything first (slug, title, blocks, nav, SEO) and raises
+`BlocksInvalid` (a Django ValidationError whose `.errors` carry JSON paths) before
+touching a row, so a refused write leaves nothing behind. Each save keeps a
+PageRevision. Side effects (cache invalidation, the signals other apps listen to) run
+in `transaction.on_commit` with the writer's tenant schema re-activated.
+"""
+
+import re
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from content import signals
+from content.blocks import BlocksInvalid, blocks_validate
+from content.blocks.fields import url_check
+from content.cache import page_cache_invalidate
+from content.models import SLUG_INVALID, SLUG_PATTERN, Page, PageRevision
+from content.nav import nav_validate
+
+SLUG_TAKEN = "a page with this slug already exists"
+TITLE_REQUIRED = "a title is required"
+TITLE_TOO_LONG = "at most 200 characters"
+META_DESCRIPTION_TOO_LONG = "at most 300 characters"
+URL_HTTP_ONLY = "must be an absolute http(s) URL"
+NOINDEX_NOT_BOOLEAN = "must be true or false"
+FIELD_UNKNOWN = "unknown field"
+
+SEO_FIELDS = ("meta_description", "canonical_url", "social_image", "noindex")
+EDITABLE_FIELDS = ("slug", "title", "blocks", "nav", *SEO_FIELDS)
+
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def _author(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def _absolute_url_clean(value) -> str:
+    value = url_check(str(value or ""))
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise ValueError(URL_HTTP_ONLY)
+    return value
+
+
+def _fields_clean(fields: dict, *, page: Page | None) -> dict:
+    """Each given field validated and normalised; all problems raised together."""
+    errors: list[dict] = []
+    clean: dict = {}
+    for name, value in fields.items():
+        try:
+            if name not in EDITABLE_FIELDS:
+                raise ValueError(FIELD_UNKNOWN)
+            if name == "slug":
+                slug = str(value or "").strip().strip("/")
+                if not _SLUG.match(slug):
+                    raise ValueError(SLUG_INVALID)
+                if Page.objects.filter(slug=slug).exclude(pk=page.pk if page else None).exists():
+                    raise ValueError(SLUG_TAKEN)
+                clean[name] = slug
+            elif name == "title":
+                title = str(value or "").strip()
+                if not title:
+                    raise ValueError(TITLE_REQUIRED)
+                if len(title) > 200:
+                    raise ValueError(TITLE_TOO_LONG)
+                clean[name] = title
+            elif name == "blocks":
+                clean[name] = blocks_validate(value)
+            elif name == "nav":
+                clean[name] = nav_validate(value)
+            elif name == "meta_description":
+                text = " ".join(str(value or "").split())
+                if len(text) > 300:
+                    raise ValueError(META_DESCRIPTION_TOO_LONG)
+                clean[name] = text
+            elif name in ("canonical_url", "social_image"):
+                clean[name] = _absolute_url_clean(value)
+            elif name == "noindex":
+                if not isinstance(value, bool):
+                    raise ValueError(NOINDEX_NOT_BOOLEAN)
+                clean[name] = value
+        except BlocksInvalid as exc:
+            errors.extend(exc.errors)
+        except ValueError as exc:
+            errors.append({"loc": [name], "msg": str(exc)})
+    if errors:
+        raise BlocksInvalid(errors)
+    return clean
+
+
+def _revision_keep(page: Page, user) -> PageRevision:
+    return PageRevision.objects.create(
+        page=page, title=page.title, blocks=page.blocks, nav=page.nav, author=_author(user)
+    )
+
+
+def _after_commit(*, slugs, signal=None, page_id: int | None = None, slug: str | None = None) -> None:
+    """Schedule cache invalidation (and a signal) for when the transaction commits,
+    in the schema that is active now: the outer transaction may commit elsewhere."""
+    schema_name = connection.schema_name
+    slugs = tuple(slugs)
+
+    def run():
+        page_cache_invalidate(schema_name=schema_name, slugs=slugs)
+        if signal is not None:
+            with schema_context(schema_name):
+                signal.send(sender=Page, page_id=page_id, slug=slug)
+
+    transaction.on_commit(run)
+
+
+def page_create(*, user, slug: str, title: str, blocks=(), nav=(), **seo) -> Page:
+    """A new draft page (publish it with page_publish) and its first revision."""
+    clean = _fields_clean({"slug": slug, "title": title, "blocks": blocks, "nav": nav, **seo}, page=None)
+    try:
+        with transaction.atomic():
+            page = Page.objects.create(**clean)
+            _revision_keep(page, user)
+    except IntegrityError:  # a concurrent writer took the slug between the check and the insert
+        raise BlocksInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
+    _after_commit(slugs=[page.slug])
+    return page
+
+
+def page_update(*, page: Page, user, **fields) -> Page:
+    """Change the draft (and SEO fields); visitors see the change after page_publish.
+
+    SEO fields and the slug are not part of the snapshot: they apply at once, so the
+    cached page is dropped on every save. Moving a published page re-announces it
+    (`page_published` with the new slug) so the search index follows it."""
+    clean = _fields_clean(fields, page=page)
+    old_slug = page.slug
+    for name, value in clean.items():
+        setattr(page, name, value)
+    try:
+        with transaction.atomic():
+            page.save()
+            _revision_keep(page, user)
+    except IntegrityError:
+        page.slug = old_slug
+        raise BlocksInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
+    moved = page.slug != old_slug and page.is_published
+    _after_commit(
+        slugs={old_slug, page.slug},
+        signal=signals.page_published if moved else None,
+        page_id=page.pk,
+        slug=page.slug,
+    )
+    return page
+
+
+def page_publish(*, page: Page, user) -> Page:
+    """Copy the draft into the published snapshot; the next request shows it.
+
+    The draft is validated again: a row edited around the services (SQL, an older
+    block schema) is refused here rather than shown half-broken."""
+    clean = _fields_clean({"blocks": page.blocks, "nav": page.nav}, page=page)
+    page.blocks, page.nav = clean["blocks"], clean["nav"]
+    page.published_title = page.title
+    page.published_blocks = page.blocks
+    page.published_nav = page.nav
+    page.published_at = timezone.now()
+    page.status = Page.Status.PUBLISHED
+    with transaction.atomic():
+        page.save()
+    _after_commit(slugs=[page.slug], signal=signals.page_published, page_id=page.pk, slug=page.slug)
+    return page
+
+
+def page_unpublish(*, page: Page, user) -> Page:
+    """Hide the page from visitors (404); the draft and the last snapshot stay."""
+    page.status = Page.Status.DRAFT
+    with transaction.atomic():
+        page.save(update_fields=["status", "updated_at"])
+    _after_commit(slugs=[page.slug], signal=signals.page_unpublished, page_id=page.pk, slug=page.slug)
+    return page
+
+
+def page_delete(*, page: Page, user) -> None:
+    page_id, slug = page.pk, page.slug
+    with transaction.atomic():
+        page.delete()
+    _after_commit(slugs=[slug], signal=signals.page_deleted, page_id=page_id, slug=slug)
+
+
+def page_revision_restore(*, revision: PageRevision, user) -> Page:
+    """Put a revision's title, blocks and nav back into the draft (a new revision is
+    kept, so a restore can itself be undone). Publishing stays a separate step."""
+    return page_update(page=revision.page, user=user, title=revision.title, blocks=revision.blocks, nav=revision.nav)
