@@ -9,8 +9,8 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from redis import RedisError
 from django_tenants.utils import get_public_schema_name, schema_context
+from redis import RedisError
 
 from tenants.models import Domain, Tenant
 

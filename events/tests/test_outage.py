@@ -54,7 +54,10 @@ def test_redis_down_loses_nothing_and_processes_everything_once(fake_meta):
         for i in range(5):
             body = checkout_completed(f"evt_out_{i}", f"cs_out_{i}")
             response = client.post(
-                "/api/webhooks/shop/", data=body, content_type="application/json", **stripe_headers(body, ["whsec_alpha_1"])
+                "/api/webhooks/shop/",
+                data=body,
+                content_type="application/json",
+                **stripe_headers(body, ["whsec_alpha_1"]),
             )
             assert response.status_code == 202, response.content
         response = client.post("/api/events", {"data": [_lead(i) for i in range(3)]}, "application/json", **auth)
