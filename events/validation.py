@@ -50,7 +50,7 @@ class FieldError:
 
 class EventsInvalid(Exception):
     def __init__(self, errors: list[FieldError]):
-        super().__init__(f"{len(errors)} invalid field(s)")
+        super().__init__("; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors))
         self.errors = errors
 
 

@@ -3,13 +3,14 @@
 two tenants each on their own pixel. Plain PII never reaches the database."""
 
 import hashlib
+import json
 import time
 
 import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from events.models import ConversionEvent, WebhookEvent
+from events.models import ConversionEvent, MetaDestination, WebhookEvent
 from events.services import conversion_events_create
 from events.tests.conftest import checkout_completed, setup_tenant, stripe_headers, wait_for
 from events.validation import events_clean
@@ -112,3 +113,51 @@ def test_events_of_each_tenant_go_only_to_its_own_pixel(fake_meta):
     assert {e["event_id"] for e in fake_meta.events_sent("222")} == {"b-0", "b-1"}
     tokens = {r["pixel"]: r["body"]["access_token"] for r in fake_meta.requests}
     assert tokens == {"111": "token-alpha", "222": "token-beta"}
+
+
+def test_handler_error_is_retried_then_failed_with_its_error_shown(fake_meta):
+    """A checkout older than Meta's 7 days cannot become a conversion: the delivery is
+    retried (backoff) and then marked failed with the reason, for a replay later."""
+    setup_tenant("alpha", meta=fake_meta)
+    body = json.loads(checkout_completed("evt_old", "cs_old"))
+    body["created"] = int(time.time()) - 8 * 24 * 3600
+    raw = json.dumps(body).encode()
+    response = Client(HTTP_HOST="alpha.localhost").post(
+        "/api/webhooks/shop/", data=raw, content_type="application/json", **stripe_headers(raw, ["whsec_alpha_1"])
+    )
+    assert response.status_code == 202
+
+    def failed():
+        with schema_context("alpha"):
+            return WebhookEvent.objects.filter(status="failed").first()
+
+    hook = wait_for(failed, timeout=30)
+    assert hook.attempts == 5  # EVENTS_MAX_ATTEMPTS of the test worker
+    assert "Older than 7 days" in hook.last_error
+    assert _rows("alpha") == [] and fake_meta.requests == []
+
+
+def test_consent_options_and_test_event_code_pass_through(fake_meta):
+    setup_tenant("alpha", meta=fake_meta)
+    with schema_context("alpha"):
+        MetaDestination.objects.update(test_event_code="TEST4242")
+    raw = [
+        {
+            "event_name": "Lead",
+            "event_id": "ldu-1",
+            "event_time": int(time.time()) - 10,
+            "action_source": "system_generated",
+            "user_data": {"external_id": "u-1"},
+            "data_processing_options": ["LDU"],
+            "data_processing_options_country": 1,
+            "data_processing_options_state": 1000,
+        }
+    ]
+    with schema_context("alpha"):
+        conversion_events_create(events=events_clean(data=raw, max_batch=1000))
+    wait_for(lambda: _rows("alpha", status="sent"))
+    request = fake_meta.requests[0]["body"]
+    assert request["test_event_code"] == "TEST4242"
+    event = request["data"][0]
+    assert event["data_processing_options"] == ["LDU"]
+    assert (event["data_processing_options_country"], event["data_processing_options_state"]) == (1, 1000)
