@@ -220,8 +220,10 @@ class _Retryable(Exception):
 
 def conversions_deliver(*, client: httpx.Client | None = None) -> float | None:
     """Send every due pending event to the tenant's pixel, in batches of at most
-    EVENTS_BATCH_SIZE (Meta's limit is 1,000). Returns the delay after which pending
-    events are due again (the task retries then), or None when nothing is left.
+    EVENTS_BATCH_SIZE (Meta's limit is 1,000). Returns the delay after which the
+    events this run had to postpone are due (the task retries then), or None. A run
+    that postponed nothing returns None, so concurrent runs do not all keep retrying;
+    whatever else is pending is another run's, or the sweeper's.
 
     Each batch is locked (FOR UPDATE SKIP LOCKED) for the time of its request, so two
     workers never send the same rows; a worker killed mid-request releases the lock
@@ -233,6 +235,7 @@ def conversions_deliver(*, client: httpx.Client | None = None) -> float | None:
         return None
     own_client = client is None
     client = client or httpx.Client(timeout=settings.EVENTS_HTTP_TIMEOUT)
+    postponed: list[int] = []
     try:
         while True:
             with transaction.atomic():
@@ -246,11 +249,14 @@ def conversions_deliver(*, client: httpx.Client | None = None) -> float | None:
                 if not batch:
                     break
                 _deliver_split(client, destination, batch)
+                postponed += [e.pk for e in batch if e.status == ConversionEvent.State.PENDING]
     finally:
         if own_client:
             client.close()
+    if not postponed:
+        return None
     upcoming = (
-        ConversionEvent.objects.filter(status=ConversionEvent.State.PENDING)
+        ConversionEvent.objects.filter(pk__in=postponed, status=ConversionEvent.State.PENDING)
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)
         .first()
