@@ -221,9 +221,9 @@ class _Retryable(Exception):
 def conversions_deliver(*, client: httpx.Client | None = None) -> float | None:
     """Send every due pending event to the tenant's pixel, in batches of at most
     EVENTS_BATCH_SIZE (Meta's limit is 1,000). Returns the delay after which the
-    events this run had to postpone are due (the task retries then), or None. A run
-    that postponed nothing returns None, so concurrent runs do not all keep retrying;
-    whatever else is pending is another run's, or the sweeper's.
+    events this run had to postpone are due (the task retries then), or None. Only
+    what this run postponed (or found locked by another run) makes it retry, so many
+    concurrent runs during a Meta outage do not all keep retrying.
 
     Each batch is locked (FOR UPDATE SKIP LOCKED) for the time of its request, so two
     workers never send the same rows; a worker killed mid-request releases the lock
@@ -254,7 +254,13 @@ def conversions_deliver(*, client: httpx.Client | None = None) -> float | None:
         if own_client:
             client.close()
     if not postponed:
-        return None
+        # Due rows still pending here were locked by another run. If that run is alive
+        # it sends them; if it just died (killed worker, lock released with its
+        # connection) nobody would until the sweeper: look again shortly.
+        locked = ConversionEvent.objects.filter(
+            status=ConversionEvent.State.PENDING, next_attempt_at__lte=timezone.now()
+        ).exists()
+        return settings.EVENTS_RETRY_BASE_SECONDS if locked else None
     upcoming = (
         ConversionEvent.objects.filter(pk__in=postponed, status=ConversionEvent.State.PENDING)
         .order_by("next_attempt_at")

@@ -98,8 +98,11 @@ def _send_one(event_id: str) -> None:
     assert response.status_code == 202, response.content
 
 
-def _assert_sent_once(fake_meta, event_id):
-    [row] = wait_for(lambda: list(_rows(status="sent")), timeout=40)
+def _assert_sent_once(fake_meta, event_id, *logs: Path):
+    try:
+        [row] = wait_for(lambda: list(_rows(status="sent")), timeout=40)
+    except AssertionError as exc:
+        raise AssertionError("\n\n".join([str(exc), *(log.read_text()[-4000:] for log in logs)])) from exc
     assert row.attempts == 1  # the killed attempt rolled back with its connection
     sent = [e for e in fake_meta.events_sent() if e["event_id"] == event_id]
     assert len(sent) == 2  # the task ran again ...
@@ -124,7 +127,7 @@ def test_pool_child_killed_mid_delivery_is_requeued_and_counted_once(fake_meta, 
         [child] = _children(worker.pid)
         os.kill(child, signal.SIGKILL)
         fake_meta.release.set()
-        _assert_sent_once(fake_meta, "order-kill-child")
+        _assert_sent_once(fake_meta, "order-kill-child", tmp_path / "worker.log")
         assert "WorkerLostError" in (tmp_path / "worker.log").read_text()
     finally:
         _stop(worker)
@@ -143,7 +146,7 @@ def test_whole_worker_killed_mid_delivery_comes_back_after_visibility_timeout(fa
         first.wait(10)
         fake_meta.release.set()
         second = _worker("kill-solo-2", "solo", tmp_path / "second.log", CELERY_VISIBILITY_TIMEOUT="2")
-        _assert_sent_once(fake_meta, "order-kill-solo")
+        _assert_sent_once(fake_meta, "order-kill-solo", tmp_path / "first.log", tmp_path / "second.log")
     finally:
         _stop(first)
         if second is not None:
