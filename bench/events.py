@@ -220,6 +220,7 @@ def bench_relay(repeats: int, n: int) -> dict:
     results = []
     try:
         with schema_context(TENANT):
+            ConversionEvent.objects.filter(event_id__startswith="bench-").delete()  # an aborted earlier run
             MetaDestination.objects.all().delete()
             MetaDestination.objects.create(
                 pixel_id="999",

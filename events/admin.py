@@ -13,6 +13,17 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "scheme", "is_active", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def save_model(self, request, obj, form, change):
+        old_slug = form.initial.get("slug") if change else None
+        services.webhook_endpoint_save(endpoint=obj, old_slug=old_slug)
+
+    def delete_model(self, request, obj):
+        services.webhook_endpoint_delete(endpoint=obj)
+
+    def delete_queryset(self, request, queryset):
+        for endpoint in queryset:
+            services.webhook_endpoint_delete(endpoint=endpoint)
+
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import httpx
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -23,6 +24,7 @@ from redis import RedisError
 
 from events.handlers import handler_for
 from events.models import ConversionEvent, MetaDestination, Status, WebhookEndpoint, WebhookEvent
+from events.selectors import endpoint_cache_key, webhook_endpoint_get
 from events.signatures import VERIFIERS
 from events.validation import CleanEvent
 
@@ -64,7 +66,7 @@ def webhook_receive(*, slug: str, body: bytes, headers) -> tuple[WebhookEvent, b
     Raises EndpointNotFound, signatures.SignatureError, signatures.MalformedError
     before anything is written.
     """
-    endpoint = WebhookEndpoint.objects.filter(slug=slug, is_active=True).first()
+    endpoint = webhook_endpoint_get(slug=slug)
     if endpoint is None:
         raise EndpointNotFound(ERROR_UNKNOWN_ENDPOINT)
     delivery = VERIFIERS[endpoint.scheme](body, headers, endpoint.secret_list)
@@ -88,6 +90,30 @@ def webhook_receive(*, slug: str, body: bytes, headers) -> tuple[WebhookEvent, b
         return existing, False
     transaction.on_commit(lambda: _webhook_send(event.pk))  # at once when already committed
     return event, True
+
+
+def webhook_endpoint_save(*, endpoint: WebhookEndpoint, old_slug: str | None = None) -> WebhookEndpoint:
+    """Save an endpoint (admin) and drop its cached copy, under the old slug too, so a
+    removed secret stops verifying at once."""
+    with transaction.atomic():
+        endpoint.save()
+        keys = {endpoint_cache_key(endpoint.slug)} | ({endpoint_cache_key(old_slug)} if old_slug else set())
+        transaction.on_commit(lambda: _cache_drop(keys))
+    return endpoint
+
+
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    with transaction.atomic():
+        endpoint.delete()
+        transaction.on_commit(lambda: _cache_drop({endpoint_cache_key(endpoint.slug)}))
+
+
+def _cache_drop(keys) -> None:
+    try:
+        cache.delete_many(list(keys))
+    except RedisError:
+        # Redis is down, so nobody reads the stale copy now; it expires on its own.
+        logger.warning("cache unavailable; endpoint cache entries %s not dropped", keys)
 
 
 def _webhook_send(pk: int) -> None:

@@ -20,6 +20,10 @@ RELIABLE = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "ignore_result": True,
+    # A hung task (a Meta request that never ends) is killed and redelivered; both
+    # limits stay far below the broker's visibility timeout (see settings).
+    "soft_time_limit": settings.EVENTS_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.EVENTS_TASK_TIME_LIMIT,
 }
 
 

@@ -3,8 +3,10 @@ Meta counts the event once. Two ways a worker dies:
 
 - the pool child is killed (OOM killer): the parent sees the child lost and, because the
   task is `acks_late` + `reject_on_worker_lost`, puts the message back at once;
-- the whole worker is killed: the message stays unacknowledged in Redis and comes back
-  after the visibility timeout (short here, set for that worker only).
+- the whole worker is killed: the message stays unacknowledged in Redis; the next
+  worker that starts after the visibility timeout (short here, set for those workers
+  only) restores it. (Kombu restores at start-up, not promptly while running: the
+  outbox sweeper is what bounds the delay when no worker restarts.)
 
 Each test starts its own worker on its own queue, so the session worker cannot take
 the task instead.
@@ -29,6 +31,14 @@ from events.tests.conftest import setup_tenant, wait_for
 pytestmark = pytest.mark.usefixtures("committed", "celery_worker")
 
 QUEUE = "events-kill"
+
+
+def _purge_queue() -> None:
+    """Messages a failed earlier run left behind would be taken first."""
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(QUEUE)
 
 
 def _worker(name: str, pool: str, log: Path, **env) -> subprocess.Popen:
@@ -118,6 +128,7 @@ def _rows(**filters):
 
 def test_pool_child_killed_mid_delivery_is_requeued_and_counted_once(fake_meta, settings, tmp_path):
     settings.EVENTS_TASK_QUEUE = QUEUE
+    _purge_queue()
     setup_tenant("alpha", meta=fake_meta, pixel="111")
     fake_meta.script = ["hang"]
     worker = _worker("kill-child", "prefork", tmp_path / "worker.log")
@@ -135,6 +146,7 @@ def test_pool_child_killed_mid_delivery_is_requeued_and_counted_once(fake_meta, 
 
 def test_whole_worker_killed_mid_delivery_comes_back_after_visibility_timeout(fake_meta, settings, tmp_path):
     settings.EVENTS_TASK_QUEUE = QUEUE
+    _purge_queue()
     setup_tenant("alpha", meta=fake_meta, pixel="111")
     fake_meta.script = ["hang"]
     first = _worker("kill-solo-1", "solo", tmp_path / "first.log", CELERY_VISIBILITY_TIMEOUT="2")
@@ -145,6 +157,9 @@ def test_whole_worker_killed_mid_delivery_comes_back_after_visibility_timeout(fa
         os.kill(first.pid, signal.SIGKILL)
         first.wait(10)
         fake_meta.release.set()
+        # A worker restores the unacknowledged messages older than its visibility
+        # timeout when it starts: start the replacement once the timeout has passed.
+        time.sleep(2.5)
         second = _worker("kill-solo-2", "solo", tmp_path / "second.log", CELERY_VISIBILITY_TIMEOUT="2")
         _assert_sent_once(fake_meta, "order-kill-solo", tmp_path / "first.log", tmp_path / "second.log")
     finally:
