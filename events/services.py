@@ -141,14 +141,15 @@ def webhook_event_process(*, pk: int) -> str:
         return "done" if handler else "ignored"
 
 
-def webhook_event_fail(*, pk: int, error: str) -> tuple[bool, float]:
-    """Record a failed attempt; returns (retry?, delay). After EVENTS_MAX_ATTEMPTS the
-    row is FAILED and waits for a replay from the admin."""
+def webhook_event_fail(*, pk: int, error: str, permanent: bool = False) -> tuple[bool, float]:
+    """Record a failed attempt; returns (retry?, delay). A permanent error (the payload
+    itself is unusable) and the EVENTS_MAX_ATTEMPTS-th failure leave the row FAILED,
+    waiting for a replay from the admin."""
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().get(pk=pk)
         event.attempts += 1
         event.last_error = error[:2000]
-        retry = event.attempts < settings.EVENTS_MAX_ATTEMPTS
+        retry = not permanent and event.attempts < settings.EVENTS_MAX_ATTEMPTS
         delay = backoff_seconds(event.attempts)
         if retry:
             event.next_attempt_at = timezone.now() + timedelta(seconds=delay)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from events import services
+from events.validation import EventsInvalid
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,9 @@ def webhook_process(self, pk: int) -> str:
         return services.webhook_event_process(pk=pk)
     except Exception as exc:  # noqa: BLE001 (any handler error is recorded on the row and retried)
         logger.exception("webhook event %s failed", pk)
-        retry, delay = services.webhook_event_fail(pk=pk, error=f"{type(exc).__name__}: {exc}")
+        # Retrying cannot fix an event the payload makes invalid (too old, no identifier).
+        permanent = isinstance(exc, EventsInvalid)
+        retry, delay = services.webhook_event_fail(pk=pk, error=f"{type(exc).__name__}: {exc}", permanent=permanent)
         if retry:
             raise self.retry(countdown=delay) from exc
         return "failed"
