@@ -1,6 +1,7 @@
 """Reads of the events app."""
 
 import logging
+import re
 
 from django.core.cache import cache
 from redis import RedisError
@@ -14,6 +15,7 @@ logger = logging.getLogger(__name__)
 # the tenant-aware key function, so tenants never share an entry; saving or deleting an
 # endpoint through services.webhook_endpoint_save/_delete drops it.
 ENDPOINT_CACHE_SECONDS = 300
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 _FIELDS = ("id", "name", "slug", "scheme", "secrets", "is_active")
 
 
@@ -22,7 +24,10 @@ def endpoint_cache_key(slug: str) -> str:
 
 
 def webhook_endpoint_get(*, slug: str) -> WebhookEndpoint | None:
-    """The active endpoint `slug` of the current tenant, or None."""
+    """The active endpoint `slug` of the current tenant, or None (also for a string no
+    endpoint can have, which then reaches neither the cache nor the database)."""
+    if not _SLUG.fullmatch(slug):
+        return None
     key = endpoint_cache_key(slug)
     try:
         cached = cache.get(key)

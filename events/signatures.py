@@ -24,7 +24,8 @@ ERROR_BAD_SIGNATURE = "No signature matches any secret of this endpoint."
 ERROR_STALE_TIMESTAMP = "The signature timestamp is outside the 5 minute tolerance."
 ERROR_MALFORMED_HEADER = "The signature header is malformed."
 ERROR_BODY_NOT_JSON = "The body is not a JSON object."
-ERROR_NO_EVENT_ID = "The delivery carries no event id."
+ERROR_NO_EVENT_ID = "The delivery carries no usable event id (a string of 1 to 255 characters)."
+ERROR_BAD_TYPE = "The event type must be a string of at most 255 characters."
 
 
 class SignatureError(Exception):
@@ -50,6 +51,15 @@ def _json_object(body: bytes) -> dict:
     if not isinstance(payload, dict):
         raise MalformedError(ERROR_BODY_NOT_JSON)
     return payload
+
+
+def _text(value, *, required: bool) -> str:
+    """An id or type as stored: a string without NUL (PostgreSQL text cannot hold it)."""
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value or "\x00" in value or len(value) > 255:
+        raise MalformedError(ERROR_NO_EVENT_ID if required else ERROR_BAD_TYPE)
+    return value
 
 
 def _keep(headers, names) -> dict:
@@ -78,10 +88,9 @@ def verify_stripe(body: bytes, headers, secrets: list[str], now: float | None = 
     if abs((now or time.time()) - int(timestamp)) > TOLERANCE_SECONDS:
         raise SignatureError(ERROR_STALE_TIMESTAMP)
     payload = _json_object(body)
-    event_id = payload.get("id")
-    if not isinstance(event_id, str) or not event_id:
-        raise MalformedError(ERROR_NO_EVENT_ID)
-    return Delivery(event_id, str(payload.get("type", "")), _keep(headers, ["Stripe-Signature", "User-Agent"]))
+    event_id = _text(payload.get("id"), required=True)
+    event_type = _text(payload.get("type"), required=False)
+    return Delivery(event_id, event_type, _keep(headers, ["Stripe-Signature", "User-Agent"]))
 
 
 def verify_github(body: bytes, headers, secrets: list[str], now: float | None = None) -> Delivery:
@@ -96,11 +105,10 @@ def verify_github(body: bytes, headers, secrets: list[str], now: float | None = 
     if not _any_match(body, secrets, [signature]):
         raise SignatureError(ERROR_BAD_SIGNATURE)
     _json_object(body)
-    delivery_id = headers.get("X-GitHub-Delivery")
-    if not delivery_id:
-        raise MalformedError(ERROR_NO_EVENT_ID)
+    delivery_id = _text(headers.get("X-GitHub-Delivery"), required=True)
+    event_type = _text(headers.get("X-GitHub-Event"), required=False)
     kept = _keep(headers, ["X-Hub-Signature-256", "X-GitHub-Delivery", "X-GitHub-Event", "User-Agent"])
-    return Delivery(delivery_id, headers.get("X-GitHub-Event", ""), kept)
+    return Delivery(delivery_id, event_type, kept)
 
 
 def verify_standard(body: bytes, headers, secrets: list[str], now: float | None = None) -> Delivery:
@@ -130,7 +138,9 @@ def verify_standard(body: bytes, headers, secrets: list[str], now: float | None 
             raise SignatureError(ERROR_STALE_TIMESTAMP)
         raise SignatureError(ERROR_BAD_SIGNATURE)
     payload = _json_object(body)
-    return Delivery(sent["webhook-id"], str(payload.get("type", "")), _keep(headers, names + ["User-Agent"]))
+    event_id = _text(sent["webhook-id"], required=True)
+    event_type = _text(payload.get("type"), required=False)
+    return Delivery(event_id, event_type, _keep(headers, names + ["User-Agent"]))
 
 
 def _any_match(signed: bytes, secrets: list[str], candidates: list[str]) -> bool:

@@ -40,6 +40,17 @@ ERROR_BATCH_SIZE = "Send between 1 and {max} events per request."
 ERROR_DPO = 'Must be a list of strings (e.g. ["LDU"]).'
 ERROR_INTEGER = "Must be an integer."
 ERROR_STRING = "Must be a string."
+ERROR_NUL = "Must not contain NUL (\\u0000) characters."
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 @dataclass
@@ -92,6 +103,12 @@ def _event_clean(raw, loc: list, now: float, errors: list[FieldError]) -> CleanE
 
     if not isinstance(raw, dict):
         err(None, ERROR_NOT_OBJECT)
+        return None
+    # PostgreSQL text and jsonb cannot hold NUL: refuse it here rather than fail on INSERT.
+    for name_, value in raw.items():
+        if _has_nul(value):
+            err(name_, ERROR_NUL)
+    if len(errors) > start:
         return None
     name = raw.get("event_name")
     if name is None:

@@ -176,3 +176,10 @@ def test_secret_of_tenant_a_does_not_verify_on_tenant_b(tenant_a, tenant_b, clie
 def test_endpoint_of_tenant_a_is_unknown_on_tenant_b(tenant_a, tenant_b, client_b):
     _endpoint("alpha", Scheme.STRIPE, [OLD], slug="only-alpha")
     assert _post(client_b, BODY, stripe_headers(BODY, [OLD]), slug="only-alpha").status_code == 404
+
+
+def test_signed_event_id_with_a_nul_character_is_400_not_a_500(tenant_a, client_a):
+    _endpoint("alpha", Scheme.STRIPE, [OLD])
+    body = json.dumps({"id": "evt_\u0000", "type": "x"}).encode()
+    assert _post(client_a, body, stripe_headers(body, [OLD])).status_code == 400
+    assert _count("alpha") == 0
