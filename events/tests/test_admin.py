@@ -93,3 +93,27 @@ def test_admin_of_tenant_b_does_not_see_tenant_a_deliveries(tenant_a, tenant_b, 
     _failed_delivery("alpha", "evt_only_alpha")
     _login(client_b, editor_b)
     assert "evt_only_alpha" not in client_b.get("/admin/events/webhookevent/").content.decode()
+
+
+def test_secret_removed_in_the_admin_stops_verifying_at_once(
+    tenant_a, client_a, editor_a, django_capture_on_commit_callbacks
+):
+    import json
+
+    from events.tests.conftest import stripe_headers
+
+    with schema_context("alpha"):
+        endpoint = WebhookEndpoint.objects.create(
+            name="Stripe", slug="stripe", scheme=Scheme.STRIPE, secrets="old\nnew"
+        )
+    body = json.dumps({"id": "evt_a", "type": "x"}).encode()
+    post = client_a.post  # the endpoint is now cached
+    assert post("/api/webhooks/stripe/", body, "application/json", **stripe_headers(body, ["old"])).status_code == 202
+    _login(client_a, editor_a)
+    form = {"name": "Stripe", "slug": "stripe", "scheme": "stripe", "secrets": "new", "is_active": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(f"/admin/events/webhookendpoint/{endpoint.pk}/change/", form)
+    assert response.status_code == 302
+    body = json.dumps({"id": "evt_b", "type": "x"}).encode()
+    assert post("/api/webhooks/stripe/", body, "application/json", **stripe_headers(body, ["old"])).status_code == 401
+    assert post("/api/webhooks/stripe/", body, "application/json", **stripe_headers(body, ["new"])).status_code == 202
