@@ -10,7 +10,10 @@ from api.auth import JWTAuth
 from api.errors import ProblemAPI
 from api.routers.auth import router as auth_router
 from api.routers.events import router as events_router
+from api.routers.keys import router as keys_router
 from api.routers.me import router as me_router
+from api.routers.pages import published_router as published_pages_router
+from api.routers.pages import router as pages_router
 from api.routers.webhooks import router as webhooks_router
 from api.throttles import throttles
 
@@ -27,3 +30,6 @@ api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
 api.add_router("/webhooks", webhooks_router)
 api.add_router("/events", events_router)
+api.add_router("/pages", pages_router)
+api.add_router("/published/pages", published_pages_router)
+api.add_router("/keys", keys_router)

@@ -20,6 +20,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from api.errors import ApiPermissionDenied
 from api.models import ApiKey
@@ -32,6 +33,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 TOKEN_INVALID = "The access token is invalid or expired."  # noqa: S105 (a message, not a secret)
 TOKEN_WRONG_TENANT = "The access token was issued for another site."  # noqa: S105
+TOKEN_PASSWORD_CHANGED = "The password changed since this token was issued: log in again."  # noqa: S105
 TOKEN_USER_UNKNOWN = "The access token's user does not exist or is inactive."  # noqa: S105
 KEY_INVALID = "The API key is invalid, expired or revoked."
 KEY_SCOPE_MISSING = "The API key lacks the scope {scope!r}."
@@ -59,8 +61,18 @@ class JWTAuth(HttpBearer):
         )
         if user is None:
             raise AuthenticationError(message=TOKEN_USER_UNKNOWN)
+        if not token_password_current(access, user):
+            raise AuthenticationError(message=TOKEN_PASSWORD_CHANGED)
         request.user = user
         return user
+
+
+def token_password_current(token, user) -> bool:
+    """False once the user's password changed after `token` was issued (simplejwt's
+    CHECK_REVOKE_TOKEN claim, which its DRF authentication class would check for us)."""
+    if not jwt_settings.CHECK_REVOKE_TOKEN:
+        return True
+    return token.get(jwt_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)
 
 
 def api_key_split(raw: str) -> tuple[str, str] | None:

@@ -8,7 +8,6 @@ response itself and bad input never reaches Django's 500 page.
 """
 
 import json
-import logging
 import math
 
 from django.conf import settings
@@ -19,9 +18,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
-from ninja.responses import codes_4xx
 
-logger = logging.getLogger(__name__)
+from content.blocks import BlocksInvalid
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -32,6 +30,10 @@ FORBIDDEN = "You do not have permission to do this."
 BODY_TOO_LARGE = "The request body is larger than {limit} bytes."
 BODY_NOT_JSON = "The request body is not valid JSON: {error}"
 THROTTLED = "Too many requests: retry after {wait} seconds."
+
+# The client errors this API answers with, each documented per operation in OpenAPI.
+# (ninja.responses.codes_4xx lacks 413 and lists codes no operation here can send.)
+codes_4xx = frozenset({400, 401, 403, 404, 413, 422, 429})
 
 __all__ = [
     "ApiPermissionDenied",
@@ -178,6 +180,10 @@ def _too_large(request, exc) -> HttpResponse:
     return problem_response(413, BODY_TOO_LARGE.format(limit=settings.API_MAX_BODY_BYTES))
 
 
+def _unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
+    return problem_response(404, NOT_FOUND)
+
+
 def problem_handlers_register(api: NinjaAPI) -> None:
     """Map every exception a client can cause to its 4xx answer (registered last wins)."""
     api.add_exception_handler(NinjaValidationError, _ninja_validation)
@@ -190,12 +196,7 @@ def problem_handlers_register(api: NinjaAPI) -> None:
     api.add_exception_handler(Throttled, _throttled)
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(RequestDataTooBig, _too_large)
-    try:
-        from content.blocks import BlocksInvalid
-    except ImportError:  # the content app's block registry is not merged yet
-        pass
-    else:
-        api.add_exception_handler(BlocksInvalid, _blocks_invalid)
+    api.add_exception_handler(BlocksInvalid, _blocks_invalid)
 
 
 class ProblemAPI(NinjaAPI):
@@ -210,6 +211,26 @@ class ProblemAPI(NinjaAPI):
         kwargs.setdefault("parser", LimitedParser())
         super().__init__(*args, **kwargs)
         problem_handlers_register(self)
+
+    def _get_urls(self):
+        """A last route answering a problem+json 404 for any path under the API that no
+        operation matches, instead of Django's HTML page (clients parse one shape)."""
+        from django.urls import re_path
+        from django.views.decorators.csrf import csrf_exempt
+
+        # [\s\S]: any character, newlines too (a `path` converter's `.+` stops at them).
+        return [*super()._get_urls(), re_path(r"^(?P<rest>[\s\S]+)$", csrf_exempt(_unknown_path))]
+
+    def validation_error_from_error_contexts(self, error_contexts):
+        """ninja puts the parameter's name into the loc of a single body schema
+        (`["body", "payload", "title"]`); clients see the body as sent: `["body", "title"]`."""
+        error = super().validation_error_from_error_contexts(error_contexts)
+        names = {getattr(context.model, "__read_from_single_attr__", None) for context in error_contexts} - {None}
+        for item in error.errors:
+            loc = tuple(item.get("loc", ()))
+            if len(loc) >= 2 and loc[0] == "body" and loc[1] in names:
+                item["loc"] = (loc[0], *loc[2:])
+        return error
 
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)

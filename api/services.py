@@ -13,10 +13,11 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
-from api.auth import TENANT_CLAIM, api_key_digest
+from api.auth import TENANT_CLAIM, api_key_digest, token_password_current
 from api.models import ApiKey
 
 NAME_EMPTY = "Give the key a name."
+NAME_TOO_LONG = "At most 100 characters."
 SCOPES_EMPTY = "Give the key at least one scope."
 SCOPE_UNKNOWN = "Unknown scope {scope!r}: use one of {choices}."
 EXPIRY_IN_PAST = "The expiry date is in the past."
@@ -28,12 +29,13 @@ PREFIX_BYTES = 6  # 8 url-safe characters: enough to be unique per tenant, short
 SECRET_BYTES = 32
 
 
-def api_key_create(
-    *, name: str, scopes: list[str], created_by=None, expires_at: datetime | None = None
-) -> tuple[ApiKey, str]:
-    """Create a key and return it with its plain text, which is never stored nor shown again."""
-    scopes = list(dict.fromkeys(scopes))
+def api_key_validate(*, name: str, scopes: list[str], expires_at: datetime | None = None) -> None:
+    """Raise a ValidationError keyed by field (the admin form shows it, the API maps it to 422)."""
     errors = {}
+    if not name.strip():
+        errors["name"] = NAME_EMPTY
+    elif len(name.strip()) > 100:
+        errors["name"] = NAME_TOO_LONG
     if not scopes:
         errors["scopes"] = SCOPES_EMPTY
     for scope in scopes:
@@ -41,10 +43,16 @@ def api_key_create(
             errors["scopes"] = SCOPE_UNKNOWN.format(scope=scope, choices=", ".join(ApiKey.Scope.values))
     if expires_at is not None and expires_at <= timezone.now():
         errors["expires_at"] = EXPIRY_IN_PAST
-    if not name.strip():
-        errors["name"] = NAME_EMPTY
     if errors:
         raise ValidationError(errors)
+
+
+def api_key_create(
+    *, name: str, scopes: list[str], created_by=None, expires_at: datetime | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its plain text, which is never stored nor shown again."""
+    scopes = list(dict.fromkeys(scopes))
+    api_key_validate(name=name, scopes=scopes, expires_at=expires_at)
     secret = secrets.token_urlsafe(SECRET_BYTES)
     with transaction.atomic():
         while True:
@@ -114,7 +122,7 @@ def token_refresh(*, refresh: str) -> dict:
             .objects.filter(**{jwt_settings.USER_ID_FIELD: old.get(jwt_settings.USER_ID_CLAIM), "is_active": True})
             .first()
         )
-        if user is None:
+        if user is None or not token_password_current(old, user):
             raise AuthenticationError(message=REFRESH_INVALID)
         old.blacklist()
         return _pair(_tenant_token(user))

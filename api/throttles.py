@@ -2,7 +2,7 @@
 
 ninja's throttle hook (`NinjaAPI(throttle=[...])`, 429 + Retry-After) with a fixed-window
 counter instead of ninja's SimpleRateThrottle: that one keeps a list of every request time in
-one cache value (read, rewrite, race), whereas `add` + `incr` is one atomic Redis counter per
+one cache value (read, rewrite, race), whereas INCR is one atomic Redis counter per
 window. The cache's key function prefixes the tenant's schema, so tenants never share a count.
 Rates come from settings (env API_RATE_LIMIT_*), read per request so they can be changed in tests.
 """
@@ -10,7 +10,8 @@ Rates come from settings (env API_RATE_LIMIT_*), read per request so they can be
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
@@ -28,6 +29,30 @@ def rate_parse(rate: str) -> tuple[int, int]:
         raise ValueError(RATE_INVALID.format(rate=rate)) from exc
 
 
+def window_count(key: str, period: int) -> int:
+    """Count one more request in this window's counter and return the count.
+
+    On Redis: INCR + EXPIRE pipelined, one round trip (Django's cache.incr alone costs two:
+    EXISTS then INCR). The key still goes through the cache's key function, so it carries the
+    tenant's schema. Other cache backends: add + incr.
+    """
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        pipe = backend._cache.get_client(full_key, write=True).pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, period + 1)  # the window's number is in the key: the TTL only cleans up
+        count, _ = pipe.execute()
+        return int(count)
+    if backend.add(key, 1, timeout=period + 1):
+        return 1
+    try:
+        return backend.incr(key)
+    except ValueError:  # the window expired between add and incr
+        backend.add(key, 1, timeout=period + 1)
+        return 1
+
+
 class FixedWindowThrottle(BaseThrottle):
     scope = ""
     rate_setting = ""
@@ -42,15 +67,7 @@ class FixedWindowThrottle(BaseThrottle):
             return True
         limit, period = rate_parse(getattr(settings, self.rate_setting))
         now = time.time()
-        key = f"api:throttle:{self.scope}:{ident}:{int(now // period)}"
-        if cache.add(key, 1, timeout=period + 1):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # the window expired between add and incr
-                cache.add(key, 1, timeout=period + 1)
-                count = 1
+        count = window_count(f"api:throttle:{self.scope}:{ident}:{int(now // period)}", period)
         self._wait = period - (now % period)
         return count <= limit
 

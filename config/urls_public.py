@@ -1,11 +1,13 @@
-"""URLs of the public host (BASE_DOMAIN): the platform admin and landing page."""
+"""URLs of the public host (BASE_DOMAIN): the platform admin, the platform API and landing page."""
 
 from django.urls import path
 
+from api.platform import platform_api
 from tenants.admin import platform_site
 from tenants.views import platform_home
 
 urlpatterns = [
     path("admin/", platform_site.urls),
+    path("api/", platform_api.urls),
     path("", platform_home, name="platform-home"),
 ]

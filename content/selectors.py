@@ -44,10 +44,8 @@ def page_revisions(*, page: Page) -> QuerySet[PageRevision]:
     return PageRevision.objects.filter(page=page).select_related("author").order_by("-created_at", "-id")
 
 
-def page_sitemap_entries() -> QuerySet:
-    """(slug, published_at) of every indexable published page, for sitemap.xml."""
+def page_sitemap_entries() -> QuerySet[Page]:
+    """Every indexable published page (slug and date only), for sitemap.xml."""
     return (
-        Page.objects.filter(status=Page.Status.PUBLISHED, noindex=False)
-        .order_by("slug")
-        .values_list("slug", "published_at")
+        Page.objects.filter(status=Page.Status.PUBLISHED, noindex=False).order_by("slug").only("slug", "published_at")
     )

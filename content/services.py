@@ -29,6 +29,7 @@ NOINDEX_NOT_BOOLEAN = "must be true or false"
 FIELD_UNKNOWN = "unknown field"
 
 SEO_FIELDS = ("meta_description", "canonical_url", "social_image", "noindex")
+_PUBLISH_FIELDS = ("blocks", "nav", "published_title", "published_blocks", "published_nav", "published_at", "status")
 EDITABLE_FIELDS = ("slug", "title", "blocks", "nav", *SEO_FIELDS)
 
 _SLUG = re.compile(SLUG_PATTERN)
@@ -45,8 +46,9 @@ def _absolute_url_clean(value) -> str:
     return value
 
 
-def _fields_clean(fields: dict, *, page: Page | None) -> dict:
-    """Each given field validated and normalised; all problems raised together."""
+def page_fields_validate(*, fields: dict, page: Page | None = None) -> dict:
+    """Each given field validated and normalised; all problems raised together as
+    BlocksInvalid. Forms call this in `clean()` to show errors before saving."""
     errors: list[dict] = []
     clean: dict = {}
     for name, value in fields.items():
@@ -114,7 +116,7 @@ def _after_commit(*, slugs, signal=None, page_id: int | None = None, slug: str |
 
 def page_create(*, user, slug: str, title: str, blocks=(), nav=(), **seo) -> Page:
     """A new draft page (publish it with page_publish) and its first revision."""
-    clean = _fields_clean({"slug": slug, "title": title, "blocks": blocks, "nav": nav, **seo}, page=None)
+    clean = page_fields_validate(fields={"slug": slug, "title": title, "blocks": blocks, "nav": nav, **seo})
     try:
         with transaction.atomic():
             page = Page.objects.create(**clean)
@@ -131,13 +133,15 @@ def page_update(*, page: Page, user, **fields) -> Page:
     SEO fields and the slug are not part of the snapshot: they apply at once, so the
     cached page is dropped on every save. Moving a published page re-announces it
     (`page_published` with the new slug) so the search index follows it."""
-    clean = _fields_clean(fields, page=page)
+    clean = page_fields_validate(fields=fields, page=page)
     old_slug = page.slug
     for name, value in clean.items():
         setattr(page, name, value)
     try:
         with transaction.atomic():
-            page.save()
+            # Only the changed fields: a stale instance must not write back an old
+            # published snapshot or status over a publish that happened meanwhile.
+            page.save(update_fields=[*clean, "updated_at"])
             _revision_keep(page, user)
     except IntegrityError:
         page.slug = old_slug
@@ -155,17 +159,21 @@ def page_update(*, page: Page, user, **fields) -> Page:
 def page_publish(*, page: Page, user) -> Page:
     """Copy the draft into the published snapshot; the next request shows it.
 
-    The draft is validated again: a row edited around the services (SQL, an older
-    block schema) is refused here rather than shown half-broken."""
-    clean = _fields_clean({"blocks": page.blocks, "nav": page.nav}, page=page)
-    page.blocks, page.nav = clean["blocks"], clean["nav"]
-    page.published_title = page.title
-    page.published_blocks = page.blocks
-    page.published_nav = page.nav
-    page.published_at = timezone.now()
-    page.status = Page.Status.PUBLISHED
+    What is published is the stored draft (the row is re-read under a lock), not the
+    caller's copy, which may be stale. The draft is validated again: a row edited around
+    the services (SQL, an older block schema) is refused rather than shown half-broken."""
     with transaction.atomic():
-        page.save()
+        stored = Page.objects.select_for_update().get(pk=page.pk)
+        clean = page_fields_validate(fields={"blocks": stored.blocks, "nav": stored.nav}, page=stored)
+        stored.blocks, stored.nav = clean["blocks"], clean["nav"]
+        stored.published_title = stored.title
+        stored.published_blocks = stored.blocks
+        stored.published_nav = stored.nav
+        stored.published_at = timezone.now()
+        stored.status = Page.Status.PUBLISHED
+        stored.save(update_fields=[*_PUBLISH_FIELDS, "updated_at"])
+    for name in (*_PUBLISH_FIELDS, "title", "slug", "updated_at"):
+        setattr(page, name, getattr(stored, name))
     _after_commit(slugs=[page.slug], signal=signals.page_published, page_id=page.pk, slug=page.slug)
     return page
 

@@ -8,7 +8,7 @@ what must get in, and a forged request costs one HMAC before it is refused.
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Path, Router, Schema, Status
 
 from api.errors import Problem, codes_4xx, problem_response
 from events import services
@@ -35,7 +35,7 @@ def _problem(status: int, detail: str, loc: list):
     response={200: Received, 202: Received, codes_4xx: Problem},
     summary="Receive a signed webhook (Stripe, GitHub or Standard Webhooks)",
 )
-def webhook_receive(request: HttpRequest, slug: str):
+def webhook_receive(request: HttpRequest, slug: str = Path(..., pattern=r"^[-a-zA-Z0-9_]{1,60}$")):
     limit = settings.EVENTS_WEBHOOK_MAX_BYTES
     try:
         declared = int(request.headers.get("Content-Length") or 0)

@@ -80,7 +80,7 @@ def test_tampered_token_is_401(client_a, tokens_a):
     header, payload, signature = tokens_a["access"].split(".")
     claims = _decode(tokens_a["access"])
     claims["user_id"] = "999"
-    forged_payload = jwt.encode(claims, "x", algorithm="HS256").split(".")[1]
+    forged_payload = jwt.encode(claims, "x" * 40, algorithm="HS256").split(".")[1]
     response = client_a.get("/api/me", **bearer(f"{header}.{forged_payload}.{signature}"))
     assert response.status_code == 401
     assert response.json()["detail"] == api_auth.TOKEN_INVALID
@@ -186,7 +186,7 @@ def test_login_with_missing_fields_is_422_with_loc(client_a, body):
     assert response.status_code == 422
     problem = response.json()
     assert problem["detail"] == errors.INVALID_INPUT
-    assert all(error["loc"][:2] == ["body", "credentials"] for error in problem["errors"])
+    assert all(error["loc"][0] == "body" and error["loc"][1] in ("username", "password") for error in problem["errors"])
 
 
 def test_body_that_is_not_json_is_400(client_a):
@@ -210,3 +210,24 @@ def test_a_second_client_without_cookies_sees_the_same_answer(tokens_a):
     """The token alone authenticates: no session, no CSRF token needed."""
     fresh = Client(HTTP_HOST="alpha.localhost", enforce_csrf_checks=True)
     assert fresh.get("/api/me", **bearer(tokens_a["access"])).status_code == 200
+
+
+def test_unknown_api_path_is_a_problem_404(client_a):
+    for method in ("get", "post", "delete"):
+        response = getattr(client_a, method)("/api/no/such/thing")
+        assert response.status_code == 404
+        assert response["Content-Type"] == errors.PROBLEM_CONTENT_TYPE
+
+
+def test_password_change_ends_api_sessions(client_a, tenant_a, tokens_a, editor_a):
+    from django.contrib.auth import get_user_model
+
+    with tenant_context(tenant_a):
+        user = get_user_model().objects.get(username=editor_a["username"])
+        user.set_password("a-brand-new-pass-5521")
+        user.save()
+    response = client_a.get("/api/me", **bearer(tokens_a["access"]))
+    assert response.status_code == 401
+    assert response.json()["detail"] == api_auth.TOKEN_PASSWORD_CHANGED
+    refresh = client_a.post("/api/auth/refresh", {"refresh": tokens_a["refresh"]}, content_type="application/json")
+    assert refresh.status_code == 401

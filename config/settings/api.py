@@ -25,6 +25,9 @@ SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "SIGNING_KEY": SECRET_KEY,
     "UPDATE_LAST_LOGIN": False,
+    # Tokens carry a digest of the user's password hash: changing the password ends every
+    # API session of that user (checked by api.auth.JWTAuth and on refresh).
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 # Bodies larger than this get a 413 before they are parsed.

@@ -11,3 +11,10 @@ INSTALLED_APPS.append("django_jsonform")
 # Full-page cache of published pages (Redis, tenant-aware keys), on by default.
 CONTENT_PAGE_CACHE = env_bool("CONTENT_PAGE_CACHE", True)
 CONTENT_PAGE_CACHE_TIMEOUT = env_int("CONTENT_PAGE_CACHE_TIMEOUT", 24 * 3600)
+
+# sitemap.xml uses django.contrib.sitemaps' view and template (RequestSite: no sites app).
+TENANT_APPS.append("django.contrib.sitemaps")
+INSTALLED_APPS.append("django.contrib.sitemaps")
+
+# Route /_bench/hello, the hello-world baseline of bench/pages.py. Off by default.
+CONTENT_BENCH_HELLO = env_bool("CONTENT_BENCH_HELLO", False)

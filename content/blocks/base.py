@@ -11,7 +11,7 @@ import typing
 from typing import ClassVar
 
 import nh3
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def block_id_new() -> str:
@@ -34,6 +34,12 @@ class BaseBlock(Strict):
     searchable_fields: ClassVar[tuple[str, ...]] = ()
     # Field names holding sanitised HTML: their tags are stripped for search.
     html_fields: ClassVar[frozenset[str]] = frozenset({"html", "answer"})
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_given(cls, value):
+        # A block added in the admin's editor arrives with an empty id: give it one.
+        return value or block_id_new()
 
     @classmethod
     def type_name(cls) -> str:

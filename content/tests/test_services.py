@@ -110,3 +110,16 @@ def test_signals_are_sent_after_commit_in_the_tenant_schema(in_a, user_a, django
         (signals.page_deleted, "news", "alpha"),
     ]
     assert {received_id for _, received_id, _, _ in received} == {page_id}
+
+
+def test_a_stale_copy_neither_clobbers_nor_is_published_over_the_stored_draft(in_a, user_a):
+    page = services.page_create(user=user_a, slug="race", title="Stored", blocks=[{"type": "divider"}])
+    stale = Page.objects.get(pk=page.pk)
+    services.page_publish(page=page, user=user_a)
+    services.page_update(page=stale, user=user_a, meta_description="edited from an old copy")
+    fresh = Page.objects.get(pk=page.pk)
+    assert fresh.status == Page.Status.PUBLISHED
+    assert fresh.published_title == "Stored"
+    stale.title = "Unsaved change"  # not stored: publishing must not pick it up
+    services.page_publish(page=stale, user=user_a)
+    assert Page.objects.get(pk=page.pk).published_title == "Stored"
