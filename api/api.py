@@ -9,11 +9,13 @@ api/routers/<resource>.py and call the apps' services and selectors.
 from api.auth import JWTAuth
 from api.errors import ProblemAPI
 from api.routers.auth import router as auth_router
+from api.routers.events import router as events_router
 from api.routers.keys import router as keys_router
 from api.routers.me import router as me_router
 from api.routers.pages import published_router as published_pages_router
 from api.routers.pages import router as pages_router
 from api.routers.search import router as search_router
+from api.routers.webhooks import router as webhooks_router
 from api.throttles import throttles
 
 api = ProblemAPI(
@@ -27,6 +29,8 @@ api = ProblemAPI(
 )
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
+api.add_router("/webhooks", webhooks_router)
+api.add_router("/events", events_router)
 api.add_router("/pages", pages_router)
 api.add_router("/published/pages", published_pages_router)
 api.add_router("/keys", keys_router)

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # Each app that has demo data adds its management command here; each is idempotent.
-DEMO_COMMANDS = ["tenant_demo", "content_demo"]
+DEMO_COMMANDS = ["tenant_demo", "content_demo", "events_demo"]
 
 
 def main() -> int:
