@@ -43,7 +43,10 @@ def _public_schema_and_clean_cache(request):
     broker's queue in db 0 is left alone)."""
     from django.core.cache import cache
 
+    from tenants.routing import local_cache_clear
+
     cache.clear()
+    local_cache_clear()
     yield
     connection.set_schema_to_public()
 

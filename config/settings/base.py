@@ -135,7 +135,7 @@ WHITENOISE_USE_FINDERS = True
 REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", services.redis_with_db(REDIS_URL, 1))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": REDIS_CACHE_URL,
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
@@ -143,6 +143,9 @@ CACHES = {
     }
 }
 DOMAIN_CACHE_TIMEOUT = env_int("DOMAIN_CACHE_TIMEOUT", 3600)
+# Per-process layer in front of it (tenants/routing.py): how long another process may
+# keep routing a host after its domain or tenant changed. 0 turns the layer off.
+DOMAIN_LOCAL_CACHE_SECONDS = float(env_str("DOMAIN_LOCAL_CACHE_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,

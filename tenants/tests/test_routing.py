@@ -59,3 +59,25 @@ def test_host_is_matched_case_insensitively_and_without_port(db, client):
 def test_public_host_serves_the_platform(public_client):
     assert public_client.get("/").status_code == 200
     assert public_client.get("/admin/login/").status_code == 200
+
+
+def test_other_processes_see_a_domain_change_within_the_local_ttl(tenant_a, client, settings):
+    """The per-process layer: a change made elsewhere (Redis entry dropped by another
+    process's service) is seen here once DOMAIN_LOCAL_CACHE_SECONDS have passed."""
+    import time
+
+    from django.core.cache import cache
+    from django_tenants.utils import schema_context
+
+    from tenants.models import Domain
+    from tenants.routing import _key
+
+    settings.DOMAIN_LOCAL_CACHE_SECONDS = 0.3
+    assert client.get("/", HTTP_HOST="alpha.localhost").status_code == 200
+    # Another process removes the domain: database row and shared entry, not our layer.
+    Domain.objects.filter(domain="alpha.localhost").delete()
+    with schema_context("public"):
+        cache.delete(_key("alpha.localhost"))
+    assert client.get("/", HTTP_HOST="alpha.localhost").status_code == 200  # within the TTL
+    time.sleep(0.35)
+    assert client.get("/", HTTP_HOST="alpha.localhost").status_code == 404
