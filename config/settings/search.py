@@ -24,7 +24,7 @@ SEARCH_DIMENSIONS = env_int("SEARCH_DIMENSIONS", 384)
 # HNSW candidate list per query: higher is more exact and slower. pgvector's cost
 # estimate grows with it, so a large value can tip the planner to a sequential scan
 # (search/tests/test_plan.py checks the plan at this value).
-SEARCH_EF_SEARCH = env_int("SEARCH_EF_SEARCH", 100)
+SEARCH_EF_SEARCH = env_int("SEARCH_EF_SEARCH", 200)
 # Candidates each ranker hands to reciprocal rank fusion, and RRF's k (Cormack et al. 2009).
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 40)
 SEARCH_RRF_K = env_int("SEARCH_RRF_K", 60)
