@@ -19,16 +19,11 @@ Needs Debian's `wrk` (installed when missing, as root).
 import argparse
 import json
 import os
-import re
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import time
-from contextlib import closing
 from pathlib import Path
+
+from _common import Server, load_average, results_write, services_stop, wrk, wrk_ensure
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,19 +37,6 @@ TENANT = ("benchapi", "Bench API", "benchapi.localhost")
 ADMIN = ("bench@benchapi.example", "bench-api-pass-4471")
 PORTS = range(8200, 8300)
 UNLIMITED = "1000000000/m"
-
-
-def _port() -> int:
-    for port in PORTS:
-        with closing(socket.socket()) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 8200-8299")
-
-
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def setup() -> dict:
@@ -88,74 +70,26 @@ def setup() -> dict:
     return {"jwt": f"Bearer {access}", "key": f"Api-Key {plain}"}
 
 
-class Server:
-    """gunicorn, 2 sync workers, on the bench database, in its own session (setsid)."""
+def _server() -> Server:
+    from django.conf import settings
 
-    def __init__(self):
-        from django.conf import settings
-
-        self.port = _port()
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=settings.DATABASE_URL,
-            REDIS_URL=settings.REDIS_URL,
-            DATA_DIR=str(settings.DATA_DIR),
-            DEBUG="0",
-            LOG_LEVEL="WARNING",
-            CONTENT_BENCH_HELLO="1",
-            API_RATE_LIMIT_ANON=UNLIMITED,
-            API_RATE_LIMIT_USER=UNLIMITED,
-            API_RATE_LIMIT_KEY=UNLIMITED,
-        )
-        cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
-        cmd += ["--workers", "2", "--log-level", "warning"]
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self._wait()
-
-    def _wait(self) -> None:
-        import urllib.request
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)  # noqa: S310 (our server)
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not start")
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-
-
-def _ms(match) -> float:
-    return float(match.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[match.group(2)]
-
-
-def wrk(url: str, *, authorization: str | None = None, seconds: int = 8) -> dict:
-    cmd = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-H", f"Host: {TENANT[2]}"]
-    if authorization:
-        cmd += ["-H", f"Authorization: {authorization}"]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        raise RuntimeError(f"{url} answered {non2xx.group(1)} errors:\n{out}")
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50_ms": _ms(re.search(r"50%\s+([\d.]+)(us|ms|s)", out)),
-        "p99_ms": _ms(re.search(r"99%\s+([\d.]+)(us|ms|s)", out)),
+    env = {
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "DATA_DIR": str(settings.DATA_DIR),
+        "CONTENT_BENCH_HELLO": "1",
+        "API_RATE_LIMIT_ANON": UNLIMITED,
+        "API_RATE_LIMIT_USER": UNLIMITED,
+        "API_RATE_LIMIT_KEY": UNLIMITED,
     }
+    return Server(env=env, ports=PORTS)
+
+
+def _wrk(url: str, *, authorization: str | None = None, seconds: int) -> dict:
+    headers = {"Host": TENANT[2]}
+    if authorization:
+        headers["Authorization"] = authorization
+    return wrk(url, headers=headers, seconds=seconds)
 
 
 def main() -> int:
@@ -165,13 +99,9 @@ def main() -> int:
     args = parser.parse_args()
     repeats, seconds = (2, 4) if args.quick else (5, 8)
 
-    if not shutil.which("wrk"):
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
+    wrk_ensure()
     credentials = setup()
-    from django.conf import settings
     from django.db import connections
-
-    from config import services
 
     connections.close_all()
     targets = {
@@ -179,30 +109,34 @@ def main() -> int:
         "pages_jwt": ("/api/pages/bench", credentials["jwt"]),
         "published_key": ("/api/published/pages/bench", credentials["key"]),
     }
-    server = Server()
+    server = _server()
     try:
         for path, auth in targets.values():  # warm: workers connected, code paths loaded
-            wrk(server.url(path), authorization=auth, seconds=2)
-        print(f"== gunicorn, 2 workers, wrk -t2 -c8 -d{seconds}s x{repeats}, interleaved ({_load()})", flush=True)
+            _wrk(server.url(path), authorization=auth, seconds=2)
+        print(
+            f"== gunicorn, 2 workers, wrk -t2 -c8 -d{seconds}s x{repeats}, interleaved ({load_average()})", flush=True
+        )
         runs = {name: [] for name in targets}
         for _ in range(repeats):
             for name, (path, auth) in targets.items():
-                runs[name].append(wrk(server.url(path), authorization=auth, seconds=seconds))
+                runs[name].append(_wrk(server.url(path), authorization=auth, seconds=seconds))
         hello_rps = statistics.median(r["rps"] for r in runs["hello"])
+        figures = {}
         for name, (path, _auth) in targets.items():
             rps = statistics.median(r["rps"] for r in runs[name])
             p99 = statistics.median(r["p99_ms"] for r in runs[name])
             p50 = statistics.median(r["p50_ms"] for r in runs[name])
+            figures[name] = {"path": path, "rps": rps, "p50_ms": p50, "p99_ms": p99, "ratio": rps / hello_rps}
             print(
                 f"  {path:32s} {rps:8,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
                 f"ratio to hello {rps / hello_rps:.2f}  runs {[round(r['rps']) for r in runs[name]]}"
             )
-        print(f"== done ({_load()})")
+        print(f"== done ({load_average()})")
+        if not args.quick:
+            results_write("api", figures)
     finally:
         server.stop()
-        if not args.keep_services and not os.environ.get("DATABASE_URL"):
-            services.redis_stop(settings.DATA_DIR)
-            services.postgres_stop(settings.DATA_DIR)
+        services_stop(keep=args.keep_services)
     return 0
 
 

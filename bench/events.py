@@ -18,8 +18,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,12 +27,14 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from _common import Server, load_average, results_write, wrk, wrk_ensure
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("HTTPS", "0")
 
-WEB_PORT, SINK_PORT = 8420, 8421
+WEB_PORTS, SINK_PORT = range(8420, 8440), 8441
 SECRET = "bench-github-secret"  # noqa: S105
 TENANT, HOST = "acme", "acme.localhost"
 
@@ -63,12 +63,6 @@ def setup() -> None:
     django.setup()
 
 
-def _parse_latency(text: str, label: str) -> float:
-    match = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    value, unit = float(match.group(1)), match.group(2)
-    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 def bench_ingest(repeats: int, seconds: int, threads: int) -> dict:
     from django.conf import settings
     from django_tenants.utils import schema_context
@@ -93,59 +87,22 @@ def bench_ingest(repeats: int, seconds: int, threads: int) -> dict:
     )
     lua = Path(tempfile.mkdtemp()) / "webhook.lua"
     lua.write_text(script)
-    env = dict(os.environ, DATABASE_URL=_db_url(), REDIS_URL=settings.REDIS_URL, HTTPS="0")
-    web = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{WEB_PORT}",
-            "--workers",
-            "2",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,  # its own session: no scheduling stalls shared with wrk
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env = {"DATABASE_URL": _db_url(), "REDIS_URL": settings.REDIS_URL}
+    web = Server(env=env, ports=WEB_PORTS, threads=threads)
     results = []
     try:
-        _wait_port(WEB_PORT)
-        warm = ["wrk", "-t2", "-c8", "-d2s", "-s", str(lua), f"http://127.0.0.1:{WEB_PORT}"]
-        subprocess.run(warm, capture_output=True)
+        wrk(web.url("/"), seconds=2, script=lua)  # warm: workers connected, code paths loaded
         for _ in range(repeats):
             with schema_context(TENANT):
                 before = WebhookEvent.objects.count()
-            out = subprocess.run(
-                ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(lua), f"http://127.0.0.1:{WEB_PORT}"],
-                capture_output=True,
-                text=True,
-            ).stdout
+            run = wrk(web.url("/"), seconds=seconds, script=lua, errors_allowed=True)
             with schema_context(TENANT):
-                stored = WebhookEvent.objects.count() - before
-            baseline = subprocess.run(
-                ["wrk", "-t2", "-c8", f"-d{max(seconds // 2, 2)}s", f"http://127.0.0.1:{WEB_PORT}/healthz"],
-                capture_output=True,
-                text=True,
-            ).stdout
-            non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-            total = int(re.search(r"(\d+) requests in", out).group(1))
-            results.append(
-                {
-                    "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-                    "p50_ms": _parse_latency(out, "50%"),
-                    "p99_ms": _parse_latency(out, "99%"),
-                    "requests": total,
-                    "stored": stored,
-                    "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-                    "healthz_rps": float(re.search(r"Requests/sec:\s+([\d.]+)", baseline).group(1)),
-                }
-            )
+                run["stored"] = WebhookEvent.objects.count() - before
+            run["healthz_rps"] = wrk(web.url("/healthz"), seconds=max(seconds // 2, 2))["rps"]
+            results.append(run)
             print("  ingest run:", results[-1], flush=True)
     finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        web.wait(15)
+        web.stop()
         with schema_context(TENANT):
             WebhookEvent.objects.filter(endpoint__slug="bench-github").delete()
         from config.celery import app
@@ -271,18 +228,6 @@ def _db_url() -> str:
     return postgres_socket_url(db["HOST"], db["NAME"], db["USER"])
 
 
-def _wait_port(port: int) -> None:
-    import socket
-
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -293,23 +238,27 @@ def main() -> None:
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    print(f"load: {os.getloadavg()[0]:.1f} (1-min load average before the runs, 2 cores shared)")
+    wrk_ensure()
+    print(f"== {load_average()} (before the runs, 2 cores shared)")
+    figures = {}
     for threads in (1, 4):
         kind = "sync" if threads == 1 else f"gthread, {threads} threads each"
         print(f"webhook ingest (gunicorn 2 workers, {kind}; wrk -t2 -c8):")
-        ingest = bench_ingest(args.repeats, args.seconds, threads)
+        figures[f"ingest_threads_{threads}"] = ingest = bench_ingest(args.repeats, args.seconds, threads)
         print(
             f"  median {ingest['rps']:.0f} req/s, p50 {ingest['p50_ms']:.1f} ms, p99 {ingest['p99_ms']:.1f} ms;"
             f" every request stored: {ingest['stored_equals_requests']}, non-2xx: {ingest['non_2xx']};"
             f" same server, /healthz (no DB, no tenant) for calibration: {ingest['healthz_rps']:.0f} req/s"
         )
     print(f"relay ({args.events} events, one process):")
-    relay = bench_relay(args.repeats, args.events)
+    figures["relay"] = relay = bench_relay(args.repeats, args.events)
     print(
         f"  median validate+normalise+hash {relay['hash_per_s']:.0f}/s, store {relay['store_per_s']:.0f}/s,"
         f" deliver (batches of 1000 to a local sink) {relay['deliver_per_s']:.0f}/s,"
         f" end to end {relay['end_to_end_per_s']:.0f}/s"
     )
+    print(f"== done ({load_average()})")
+    results_write("events", figures)
 
 
 if __name__ == "__main__":

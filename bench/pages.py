@@ -19,16 +19,12 @@ Needs Debian's `wrk` (`apt-get install -y wrk`; installed here when missing and 
 import argparse
 import json
 import os
-import re
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from contextlib import closing
 from pathlib import Path
+
+from _common import Server, load_average, results_write, services_stop, wrk, wrk_ensure
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,19 +37,6 @@ SMALL = ("bench20", "Bench Twenty", "bench20.localhost")
 LARGE = ("bench1m", "Bench Million", "bench1m.localhost")
 MILLION = 1_000_000
 PORTS = range(8120, 8150)
-
-
-def _port() -> int:
-    for port in PORTS:
-        with closing(socket.socket()) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 8120-8149")
-
-
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def setup() -> dict:
@@ -219,110 +202,32 @@ def in_process(repeats: int) -> dict:
     }
 
 
-class Server:
-    """gunicorn or granian on the bench database, in its own session (setsid)."""
+def _server(kind: str, *, cache: bool = True) -> Server:
+    from django.conf import settings
 
-    def __init__(self, kind: str, *, cache: bool = True):
-        from django.conf import settings
-
-        self.port = _port()
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=settings.DATABASE_URL,
-            REDIS_URL=settings.REDIS_URL,
-            DATA_DIR=str(settings.DATA_DIR),
-            HTTPS="0",
-            DEBUG="0",
-            LOG_LEVEL="WARNING",
-            CONTENT_BENCH_HELLO="1",
-            CONTENT_PAGE_CACHE="1" if cache else "0",
-        )
-        bind = f"127.0.0.1:{self.port}"
-        if kind == "gunicorn":
-            cmd = [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                bind,
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ]
-        else:
-            cmd = [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--workers",
-                "2",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-                "config.wsgi:application",
-            ]
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self._wait()
-
-    def _wait(self) -> None:
-        import urllib.request
-
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not start")
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+    env = {
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "DATA_DIR": str(settings.DATA_DIR),
+        "CONTENT_BENCH_HELLO": "1",
+        "CONTENT_PAGE_CACHE": "1" if cache else "0",
+    }
+    return Server(kind, env=env, ports=PORTS)
 
 
-def wrk(url: str, host: str, *, connections: int = 8, threads: int = 2, seconds: int = 8) -> dict:
-    out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Host: {host}", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
-    scale = {"us": 0.001, "ms": 1, "s": 1000}[p50.group(2)]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        raise RuntimeError(f"{url} answered {non2xx.group(1)} errors:\n{out}")
-    return {"rps": rps, "p50_ms": float(p50.group(1)) * scale}
+def _wrk(url: str, host: str, **kwargs) -> dict:
+    return wrk(url, headers={"Host": host}, **kwargs)
 
 
 def throughput(kind: str, repeats: int, seconds: int) -> dict:
-    server = Server(kind)
+    server = _server(kind)
     try:
         for path in ("/_bench/hello", "/bench/"):  # warm: caches filled, workers connected
-            wrk(server.url(path), SMALL[2], seconds=2)
+            _wrk(server.url(path), SMALL[2], seconds=2)
         page, hello = [], []
         for _ in range(repeats):  # interleaved, so drifting background load hits both
-            hello.append(wrk(server.url("/_bench/hello"), SMALL[2], seconds=seconds)["rps"])
-            page.append(wrk(server.url("/bench/"), SMALL[2], seconds=seconds)["rps"])
+            hello.append(_wrk(server.url("/_bench/hello"), SMALL[2], seconds=seconds)["rps"])
+            page.append(_wrk(server.url("/bench/"), SMALL[2], seconds=seconds)["rps"])
         return {
             "page_rps": statistics.median(page),
             "hello_rps": statistics.median(hello),
@@ -336,13 +241,13 @@ def throughput(kind: str, repeats: int, seconds: int) -> dict:
 
 def large_tenant_http(repeats: int, seconds: int) -> dict:
     """Cache off, one connection: the page lookup is in every request."""
-    server = Server("gunicorn", cache=False)
+    server = _server("gunicorn", cache=False)
     try:
         results = {}
         for name, host in ((SMALL[0], SMALL[2]), (LARGE[0], LARGE[2])):
-            wrk(server.url("/bench/"), host, connections=1, threads=1, seconds=2)
+            _wrk(server.url("/bench/"), host, connections=1, threads=1, seconds=2)
             runs = [
-                wrk(server.url("/bench/"), host, connections=1, threads=1, seconds=seconds)["p50_ms"]
+                _wrk(server.url("/bench/"), host, connections=1, threads=1, seconds=seconds)["p50_ms"]
                 for _ in range(repeats)
             ]
             results[name] = statistics.median(runs)
@@ -358,22 +263,18 @@ def main() -> int:
     args = parser.parse_args()
     repeats, seconds = (2, 4) if args.quick else (5, 8)
 
-    if not shutil.which("wrk"):
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
+    wrk_ensure()
     tenants = setup()
-    from django.conf import settings
     from django.db import connections
 
-    from config import services
-
     try:
-        print(f"== cache off, in process ({_load()})", flush=True)
+        print(f"== cache off, in process ({load_average()})", flush=True)
         local = in_process(300 if not args.quick else 100)
         print(f"  request p50 {local['request_p50_ms']:.2f} ms  (target <= 3 ms)")
         print(f"  render  p50 {local['render_p50_ms']:.2f} ms")
         print(f"  SQL queries per request: {local['queries']}  (target <= 2): {local['query_sql']}")
 
-        print(f"== 1,000,000-page tenant: slug lookup ({_load()})", flush=True)
+        print(f"== 1,000,000-page tenant: slug lookup ({load_average()})", flush=True)
         lookup = db_lookup(tenants[LARGE[0]], 2000 if not args.quick else 300)
         print(f"  plan uses an index scan: {lookup['index_scan']}")
         print(f"  executor p50 {lookup['execution_p50_ms']:.3f} ms  (target < 1 ms)")
@@ -383,22 +284,25 @@ def main() -> int:
 
         results = {}
         for kind in ("gunicorn", "granian"):
-            print(f"== {kind}, 2 workers, wrk -t2 -c8 -d{seconds}s x{repeats} ({_load()})", flush=True)
+            print(f"== {kind}, 2 workers, wrk -t2 -c8 -d{seconds}s x{repeats} ({load_average()})", flush=True)
             results[kind] = result = throughput(kind, repeats, seconds)
             print(f"  cached page {result['page_rps']:,.0f} req/s  (target >= 2,500)  runs {result['page_runs']}")
             print(f"  hello       {result['hello_rps']:,.0f} req/s  runs {result['hello_runs']}")
             print(f"  ratio       {result['ratio']:.2f}  (target >= 0.6)")
 
-        print(f"== HTTP p50, cache off, 1 connection, gunicorn ({_load()})", flush=True)
+        print(f"== HTTP p50, cache off, 1 connection, gunicorn ({load_average()})", flush=True)
         http = large_tenant_http(repeats, seconds // 2 or 2)
         print(f"  20-page tenant        {http[SMALL[0]]:.2f} ms")
         print(f"  1,000,000-page tenant {http[LARGE[0]]:.2f} ms")
-        print(f"== done ({_load()})")
+        print(f"== done ({load_average()})")
+        if not args.quick:
+            local.pop("query_sql")
+            results_write(
+                "pages", {"in_process": local, "lookup_1m": lookup, "throughput": results, "http_p50_ms": http}
+            )
     finally:
         connections.close_all()
-        if not args.keep_services and not os.environ.get("DATABASE_URL"):
-            services.redis_stop(settings.DATA_DIR)
-            services.postgres_stop(settings.DATA_DIR)
+        services_stop(keep=args.keep_services)
     return 0
 
 

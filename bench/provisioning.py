@@ -26,6 +26,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from _common import load_average, results_write  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -87,7 +88,7 @@ def main() -> None:
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", [settings.TENANT_BASE_SCHEMA]
         )
         tables = cursor.fetchone()[0]
-    print(f"tenant schema: {tables} tables; {args.runs} creations per path")
+    print(f"tenant schema: {tables} tables; {args.runs} creations per path ({load_average()})")
     rows = [
         ("spare (shipped)", run_spare(args.runs, with_admin=False)),
         ("spare + admin user", run_spare(args.runs, with_admin=True)),
@@ -96,9 +97,12 @@ def main() -> None:
     ]
     services.tenant_pool_fill()
     print(f"{'path':<22}{'n':>4}{'median ms':>12}{'p90 ms':>10}{'min ms':>10}")
+    figures = {"tables": tables}
     for name, times in rows:
         p90 = statistics.quantiles(times, n=10)[-1] if len(times) >= 2 else times[0]
         print(f"{name:<22}{len(times):>4}{statistics.median(times):>12.1f}{p90:>10.1f}{min(times):>10.1f}")
+        figures[name] = {"runs": len(times), "median_ms": statistics.median(times), "p90_ms": p90, "min_ms": min(times)}
+    results_write("provisioning", figures)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import django  # noqa: E402
 django.setup()
 
 import numpy as np  # noqa: E402
+from _common import load_average, results_write  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -217,7 +218,7 @@ def main() -> int:
     embedder.embed(["load"])
     print(f"model load + first embed: {time.perf_counter() - started:.1f}s")
     tenant = tenant_ready(args.chunks, embedder)
-    print(f"load: {os.getloadavg()} (2 cores shared with other helpers)")
+    print(f"== {load_average()} (2 cores shared)")
 
     rng = random.Random(42)
     rng_data = random.Random(6)
@@ -249,6 +250,12 @@ def main() -> int:
                 f"(median of {args.rounds} rounds x {args.queries} queries)"
             )
 
+        record = {
+            "chunks": args.chunks,
+            "ef_search": settings.SEARCH_EF_SEARCH,
+            "sql_ms": {mode.value: {"p50": p50, "p95": p95} for mode, (p50, p95) in figures.items()},
+            "recall_at_10": {},
+        }
         exact = [nearest_ids(vector, exact=True) for vector in qvectors[:100]]
         for ef_search in sorted({40, 64, 100, 128, 200, settings.SEARCH_EF_SEARCH}):
             with override_settings(SEARCH_EF_SEARCH=ef_search):
@@ -256,6 +263,7 @@ def main() -> int:
                 approx = [nearest_ids(vector, exact=False) for vector in qvectors[:100]]
                 per_query = (time.perf_counter() - started) * 10
             recall = statistics.mean(len(set(a) & set(e)) / len(e) for a, e in zip(approx, exact, strict=True))
+            record["recall_at_10"][ef_search] = {"recall": recall, "ms_per_query": per_query}
             shipped = " (shipped)" if ef_search == settings.SEARCH_EF_SEARCH else ""
             print(f"HNSW recall@10 vs exact, ef_search={ef_search:3}: {recall:.3f} ({per_query:.2f} ms/query){shipped}")
 
@@ -268,6 +276,7 @@ def main() -> int:
             started = time.perf_counter()
             search_pages(query=query + " ?", mode=Mode.HYBRID)
             times.append((time.perf_counter() - started) * 1000)
+        record["hybrid_end_to_end_ms"] = {"p50": percentile(times, 50), "p95": percentile(times, 95)}
         print(
             f"hybrid end-to-end incl. query embedding: p50 {percentile(times, 50):.1f} ms  "
             f"p95 {percentile(times, 95):.1f} ms"
@@ -281,6 +290,7 @@ def main() -> int:
         started = time.perf_counter()
         embedder.embed(sample)
         rates.append(len(sample) / (time.perf_counter() - started))
+    record["embed_chunks_per_s"] = statistics.median(rates)
     print(f"embedding throughput: {statistics.median(rates):.0f} chunks/s (~150-word chunks, local model)")
 
     demo = list(Tenant.objects.filter(schema_name__in=["acme", "globex"]))
@@ -289,9 +299,12 @@ def main() -> int:
             Chunk.objects.all().delete()
         started = time.perf_counter()
         call_command("search_reindex", tenant=item.schema_name)
-        print(f"full reindex of {item.schema_name}: {time.perf_counter() - started:.2f}s")
+        record[f"reindex_{item.schema_name}_s"] = time.perf_counter() - started
+        print(f"full reindex of {item.schema_name}: {record[f'reindex_{item.schema_name}_s']:.2f}s")
     if not demo:
         print("no demo tenants (run bin/run --setup-only first) for the reindex figure")
+    print(f"== done ({load_average()})")
+    results_write("search", record)
     return 0
 
 

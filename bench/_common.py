@@ -1,0 +1,181 @@
+"""What every benchmark under bench/ shares: wrk, free ports, the load, and results files.
+
+Each benchmark prints its figures and also writes them to `docs/bench/<name>.json`
+(with the date and the load average), which `bench/chart.py` draws into
+`docs/benchmarks.svg`: the chart shows what the last run measured, nothing typed in.
+"""
+
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "docs" / "bench"
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def free_port(ports: range) -> int:
+    for port in ports:
+        with closing(socket.socket()) as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def wrk_ensure() -> None:
+    """Debian's wrk, installed when missing (the benchmarks run as root on this machine)."""
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
+
+
+def _ms(text: str, label: str) -> float:
+    match = re.search(rf"^\s*{re.escape(label)}\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
+
+
+def wrk(
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    connections: int = 8,
+    threads: int = 2,
+    seconds: int = 8,
+    script: Path | None = None,
+    errors_allowed: bool = False,
+) -> dict:
+    """One wrk run: requests/s, p50 and p99 in ms, request and error counts.
+
+    A non-2xx answer fails the run unless `errors_allowed`: a benchmark that measures
+    error pages fast is worse than none."""
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    if script:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    non_2xx = int(non_2xx.group(1)) if non_2xx else 0
+    if non_2xx and not errors_allowed:
+        raise RuntimeError(f"{url} answered {non_2xx} errors:\n{out}")
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": _ms(out, "50%"),
+        "p99_ms": _ms(out, "99%"),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "non_2xx": non_2xx,
+    }
+
+
+def cpu_yardstick() -> float:
+    """Millions of pure-Python loop steps per second on one core (median of 5): how fast
+    this machine's Python is right now, so runs on different days or machines can be
+    compared (Django's own work is pure Python)."""
+    rates = []
+    for _ in range(5):
+        started, total = time.perf_counter(), 0
+        for i in range(1_000_000):
+            total += i & 7
+        rates.append(1 / (time.perf_counter() - started))
+    return sorted(rates)[2]
+
+
+def results_write(name: str, figures: dict) -> Path:
+    """Keep a run's figures for docs/ and the chart (`bench/chart.py`)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    yardstick = cpu_yardstick()
+    print(f"CPU yardstick: {yardstick:.1f} M pure-Python loop steps/s on one core")
+    record = {
+        "measured": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpu_yardstick_mloops_per_s": round(yardstick, 2),
+        "figures": figures,
+    }
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"figures written to {path.relative_to(ROOT)}")
+    return path
+
+
+class Server:
+    """gunicorn (2 sync workers, or gthread with `threads` > 1) or granian (WSGI, 2
+    workers) serving config.wsgi on the benchmark's database, in its own session
+    (setsid), so no scheduling stall is shared with wrk; `env` adds to the environment."""
+
+    def __init__(self, kind: str = "gunicorn", *, env: dict[str, str], ports: range, threads: int = 1):
+        self.port = free_port(ports)
+        bind = ["--bind", f"127.0.0.1:{self.port}"] if kind == "gunicorn" else []
+        if kind == "gunicorn":
+            cmd = ["gunicorn", "config.wsgi:application", *bind, "--workers", "2", "--log-level", "warning"]
+            if threads > 1:
+                cmd += ["--worker-class", "gthread", "--threads", str(threads)]
+        elif kind == "granian":
+            cmd = ["granian", "--interface", "wsgi", "--workers", "2", "--host", "127.0.0.1"]
+            cmd += ["--port", str(self.port), "--log-level", "warning", "config.wsgi:application"]
+        else:
+            raise ValueError(f"unknown server {kind!r}")
+        environ = dict(os.environ, HTTPS="0", DEBUG="0", LOG_LEVEL="WARNING", **env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", *cmd],
+            cwd=ROOT,
+            env=environ,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            self._wait()
+        except RuntimeError:
+            self.stop()
+            raise
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:
+                urllib.request.urlopen(self.url("/healthz"), timeout=1)  # noqa: S310 (our own server)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start in 30 s")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def services_stop(keep: bool = False) -> None:
+    """Close this process's connections and stop the embedded servers the bench started
+    (nothing is stopped with DATABASE_URL set, or with `keep`)."""
+    from django.conf import settings
+    from django.db import connections
+
+    from config import services
+
+    connections.close_all()
+    if not keep and not os.environ.get("DATABASE_URL"):
+        services.redis_stop(settings.DATA_DIR)
+        services.postgres_stop(settings.DATA_DIR)

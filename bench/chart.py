@@ -1,0 +1,145 @@
+"""Draw the last benchmark runs (docs/bench/*.json) into docs/benchmarks.svg.
+
+    .venv/bin/python bench/chart.py
+
+Each panel is one benchmark's figures as its last run wrote them, with the issue's
+target as a dashed line; a benchmark that has not been run yet gets an empty panel
+saying so. matplotlib comes with requirements-dev.txt.
+"""
+
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("svg")
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: a small, searchable file
+
+import matplotlib.pyplot as plt  # noqa: E402
+from _common import RESULTS, ROOT  # noqa: E402
+
+OUT = ROOT / "docs" / "benchmarks.svg"
+BLUE, GREY, RED = "#3b6fb6", "#a7b1bd", "#c0392b"
+
+
+def _read(name: str) -> dict | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _target(ax, value: float, label: str) -> None:
+    ax.axhline(value, color=RED, linestyle="--", linewidth=1)
+    ax.annotate(label, (0.99, value), xycoords=("axes fraction", "data"), ha="right", va="bottom", color=RED)
+
+
+def _bars(ax, labels, values, colors=None) -> None:
+    bars = ax.bar(labels, values, color=colors or BLUE)
+    ax.bar_label(bars, labels=[f"{v:,.0f}" for v in values], padding=2, fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+
+
+def _title(ax, title: str, record: dict | None) -> bool:
+    ax.set_title(title, fontsize=10, loc="left")
+    if record is None:
+        ax.text(0.5, 0.5, "not run yet", ha="center", va="center", transform=ax.transAxes, color=GREY)
+        ax.set_axis_off()
+        return False
+    note = f"{record['measured']}, load at the end {record['load_average_1m']}"
+    if "cpu_yardstick_mloops_per_s" in record:
+        note += f", CPU yardstick {record['cpu_yardstick_mloops_per_s']} M Python loops/s"
+    ax.annotate(note, (0, -0.22), xycoords="axes fraction", fontsize=7, color="#555")
+    return True
+
+
+def pages(ax) -> None:
+    record = _read("pages")
+    if not _title(ax, "Pages: cached page vs hello-world (req/s, 2 workers)", record):
+        return
+    runs = record["figures"]["throughput"]
+    labels, values, colors = [], [], []
+    for server, result in runs.items():
+        labels += [f"{server}\nhello", f"{server}\ncached page"]
+        values += [result["hello_rps"], result["page_rps"]]
+        colors += [GREY, BLUE]
+    _bars(ax, labels, values, colors)
+    _target(ax, 2500, "target 2,500")
+
+
+def api(ax) -> None:
+    record = _read("api")
+    if not _title(ax, "API: req/s and ratio to hello-world (gunicorn)", record):
+        return
+    figures = record["figures"]
+    labels = [f"{name}\n{f['ratio']:.2f}x" for name, f in figures.items()]
+    _bars(ax, labels, [f["rps"] for f in figures.values()], [GREY] + [BLUE] * (len(figures) - 1))
+
+
+def provisioning(ax) -> None:
+    record = _read("provisioning")
+    if not _title(ax, "Provisioning: median ms per new tenant (log)", record):
+        return
+    rows = {k: v for k, v in record["figures"].items() if isinstance(v, dict)}
+    _bars(ax, [k.replace(" (", "\n(").replace(" + ", "\n+ ") for k in rows], [v["median_ms"] for v in rows.values()])
+    ax.set_yscale("log")
+    _target(ax, 200, "target 200 ms")
+
+
+def search(ax) -> None:
+    record = _read("search")
+    if not _title(ax, "Search: HNSW recall@10 by ef_search (100k chunks)", record):
+        return
+    figures = record["figures"]
+    points = sorted((int(ef), r["recall"]) for ef, r in figures["recall_at_10"].items())
+    ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=BLUE)
+    shipped = figures["ef_search"]
+    ax.axvline(shipped, color=GREY, linestyle=":")
+    ax.annotate(f"shipped {shipped}", (shipped, points[0][1]), fontsize=8, ha="right")
+    ax.set_xlabel("ef_search", fontsize=8)
+    _target(ax, 0.95, "target 0.95")
+
+
+def search_latency(ax) -> None:
+    record = _read("search")
+    if not _title(ax, "Search: SQL p50 and p95 in ms (100k chunks)", record):
+        return
+    sql = record["figures"]["sql_ms"]
+    labels = [f"{mode}\n{part}" for mode in sql for part in ("p50", "p95")]
+    values = [sql[mode][part] for mode in sql for part in ("p50", "p95")]
+    bars = ax.bar(labels, values, color=[BLUE, GREY] * len(sql))
+    ax.bar_label(bars, labels=[f"{v:.1f}" for v in values], padding=2, fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    _target(ax, 20, "hybrid p50 target 20 ms")
+
+
+def events(ax) -> None:
+    record = _read("events")
+    if not _title(ax, "Events: webhook ingest req/s; relay events/s", record):
+        return
+    figures = record["figures"]
+    ingest = {k: v for k, v in figures.items() if k.startswith("ingest")}
+    labels = ["ingest\nsync" if k.endswith("_1") else "ingest\ngthread" for k in ingest]
+    values = [v["rps"] for v in ingest.values()]
+    relay = figures["relay"]
+    # The target names normalise + hash + batch to the sink: the two steps in sequence.
+    hash_deliver = 1 / (1 / relay["hash_per_s"] + 1 / relay["deliver_per_s"])
+    labels += ["relay\nhash + deliver", "relay, durable\nstore included"]
+    values += [hash_deliver, relay["end_to_end_per_s"]]
+    _bars(ax, labels, values, [BLUE] * len(ingest) + [GREY] * 2)
+    ax.set_yscale("log")
+    _target(ax, 500, "ingest target 500")
+    _target(ax, 5000, "relay target 5,000")
+
+
+def main() -> int:
+    fig, axes = plt.subplots(2, 3, figsize=(16, 9))
+    for draw, ax in zip((pages, api, provisioning, search, search_latency, events), axes.flat, strict=True):
+        draw(ax)
+    fig.suptitle("Benchmarks on this machine (2 cores, shared): last run of each bench/*.py", fontsize=12)
+    fig.tight_layout(h_pad=3)
+    fig.savefig(OUT)
+    print(f"chart written to {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
