@@ -7,9 +7,12 @@ so a worker process or an HTTP server sees them too.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -149,6 +152,41 @@ def celery_worker(django_db_setup, tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def web_server(django_db_setup, tmp_path_factory):
+    """gunicorn (one sync worker) serving config.wsgi on the test database and Redis, on a
+    free port in 8150-8199; yields the port. For tests that need a real HTTP hop: a browser,
+    or a webhook sender on its own TCP connection. Data it should see must be committed."""
+    port = next(p for p in range(8150, 8200) if _port_free(p))
+    log = tmp_path_factory.mktemp("web") / "gunicorn.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=service_env(HTTPS="0"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310 (our server)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+    yield port
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _port_free(port: int) -> bool:
+    with closing(socket.socket()) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 def pytest_sessionfinish(session, exitstatus):

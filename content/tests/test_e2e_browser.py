@@ -2,17 +2,10 @@
 gunicorn serving the test database. An editor of alpha edits and publishes a block in the
 structured editor; alpha's visitors see it, beta's same page does not change."""
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import closing
-
 import pytest
 from django_tenants.utils import tenant_context
 
-from conftest import ROOT, TENANT_A, TENANT_B, service_env
+from conftest import TENANT_A, TENANT_B
 from content import services
 from content.models import Page
 
@@ -26,50 +19,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SLUG = "e2e-browser"
-
-
-def _free_port() -> int:
-    for port in range(8150, 8200):  # the content app's port range
-        with closing(socket.socket()) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 8150-8199")
-
-
-@pytest.fixture(scope="module")
-def web_server(django_db_setup, tmp_path_factory):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("e2e") / "gunicorn.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-            ],
-            cwd=ROOT,
-            env=service_env(HTTPS="0"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
