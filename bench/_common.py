@@ -128,7 +128,7 @@ class Server:
             cmd += ["--port", str(self.port), "--log-level", "warning", "config.wsgi:application"]
         else:
             raise ValueError(f"unknown server {kind!r}")
-        environ = dict(os.environ, HTTPS="0", DEBUG="0", LOG_LEVEL="WARNING", **env)
+        environ = {**os.environ, "HTTPS": "0", "DEBUG": "0", "LOG_LEVEL": "WARNING", **env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", *cmd],
             cwd=ROOT,
