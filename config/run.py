@@ -19,7 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_COMMANDS = ["tenant_demo", "content_demo", "events_demo"]
 
 
+def _stop_on_signal(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C, `kill`, a closed terminal or a process manager's stop all take the same way
+    # out, through the `finally` below: children first, then the embedded servers. Without
+    # this, SIGTERM ended this process alone and orphaned PostgreSQL, Redis, gunicorn and
+    # Celery; and a shell that starts `bin/run &` hands it SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGHUP, _stop_on_signal)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
@@ -74,6 +85,8 @@ def main() -> int:
         return 1
     except KeyboardInterrupt:
         print("\n==> stopping", flush=True)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the cleanup short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         return 0
     finally:
         for child in children:
