@@ -36,6 +36,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
     parser.add_argument("--no-worker", action="store_true", help="do not start Celery")
     parser.add_argument("--setup-only", action="store_true", help="prepare everything, serve nothing")
+    parser.add_argument("--no-demo", action="store_true", help="do not create or update the demo tenants")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -66,7 +67,7 @@ def main() -> int:
         print("==> demo data", flush=True)
         available = get_commands()
         for command in DEMO_COMMANDS:
-            if command in available:
+            if command in available and not args.no_demo:
                 call_command(command)
         if args.setup_only:
             return 0
@@ -78,7 +79,7 @@ def main() -> int:
         if not args.no_worker:
             children.append(_celery("worker", "--concurrency=2", "--loglevel=INFO"))
             children.append(_celery("beat", "--loglevel=INFO", f"--schedule={data_dir / 'celerybeat-schedule'}"))
-        _banner(args.port)
+        _banner(args.port, demo=not args.no_demo)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         print("==> a child process exited; stopping", flush=True)
@@ -112,26 +113,32 @@ def _web(port: int, workers: int) -> subprocess.Popen:
     else:
         cmd = ["gunicorn", "config.wsgi:application", "--bind", f"{host}:{port}", "--workers", str(workers)]
         cmd += ["--access-logfile", "-", "--graceful-timeout", "10"]
-    return subprocess.Popen(cmd, cwd=ROOT)
+    # This interpreter's own copy, like Celery below: no reliance on PATH holding .venv/bin.
+    return subprocess.Popen([sys.executable, "-m", *cmd], cwd=ROOT)
 
 
 def _celery(*argv: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", *argv], cwd=ROOT)
 
 
-def _banner(port: int) -> None:
+def _banner(port: int, *, demo: bool) -> None:
     from django.conf import settings
 
     from tenants.management.commands.tenant_demo import DEMO_TENANTS, demo_logins
 
     base = settings.BASE_DOMAIN
     lines = ["", "=" * 72, "  The platform is running. Ctrl-C stops everything.", ""]
-    for name, display in DEMO_TENANTS:
-        lines.append(f"  {display:<16} http://{name}.{base}:{port}/        admin: http://{name}.{base}:{port}/admin/")
-    lines.append("")
-    for name, email, password in demo_logins():
-        lines.append(f"  {name} editor login:   {email} / {password}")
-    lines.append(f"  platform admin:       http://{base}:{port}/admin/   admin / {settings.DEMO_ADMIN_PASSWORD}")
+    if demo:
+        for name, display in DEMO_TENANTS:
+            lines.append(
+                f"  {display:<16} http://{name}.{base}:{port}/        admin: http://{name}.{base}:{port}/admin/"
+            )
+        lines.append("")
+        for name, email, password in demo_logins():
+            lines.append(f"  {name} editor login:   {email} / {password}")
+        lines.append(f"  platform admin:       http://{base}:{port}/admin/   admin / {settings.DEMO_ADMIN_PASSWORD}")
+    else:
+        lines.append(f"  platform admin:       http://{base}:{port}/admin/")
     lines.append(f"  health:               http://{base}:{port}/healthz  /readyz")
     lines += ["=" * 72, ""]
     print("\n".join(lines), flush=True)
