@@ -85,6 +85,20 @@ def _response(request, entry: dict, *, staff: bool = False) -> HttpResponse:
     return response
 
 
+def cached_page_response(request, slug: str) -> HttpResponse | None:
+    """The visitor's response for `slug` from the page cache, or None on a miss. Used by
+    the page view and, before sessions and auth, by CachedPageMiddleware."""
+    entry = page_cache_get(slug)
+    # An entry from before a rename, or written by an older release, is a miss.
+    if (
+        isinstance(entry, dict)
+        and entry.get("tenant_name") == request.tenant.name
+        and entry.get("version") == _ENTRY_VERSION
+    ):
+        return _response(request, entry)
+    return None
+
+
 def page_not_found(request) -> HttpResponse:
     """The tenant's own 404 page (its name and home navigation), never another tenant's."""
     home = selectors.page_list(status=Page.Status.PUBLISHED).filter(slug="").values_list("published_nav", flat=True)
@@ -115,14 +129,9 @@ def page(request, path: str = ""):
     if path and not path.endswith("/"):
         return HttpResponsePermanentRedirect(f"/{slug}/")
     staff = _is_staff(request)
-    entry = None if staff else page_cache_get(slug)
-    # An entry from before a rename, or written by an older release, is a miss.
-    if (
-        isinstance(entry, dict)
-        and entry.get("tenant_name") == request.tenant.name
-        and entry.get("version") == _ENTRY_VERSION
-    ):
-        return _response(request, entry)
+    cached = None if staff else cached_page_response(request, slug)
+    if cached is not None:
+        return cached
     try:
         found = selectors.page_published_get(slug=slug)
     except Page.DoesNotExist:

@@ -231,3 +231,36 @@ def test_a_cache_entry_of_another_shape_is_a_miss_not_an_error(tenant_a, client_
         response = client_a.get("/about/")
         assert response.status_code == 200
         assert "Hello from alpha" in response.text
+
+
+def test_a_cache_hit_is_answered_before_sessions_and_keeps_the_security_headers(
+    tenant_a, tenant_b, client_a, client_b, django_assert_num_queries
+):
+    """CachedPageMiddleware answers anonymous hits ahead of sessions, CSRF and auth: the
+    answer is the view's (same body, ETag), with the security and framing headers, and
+    no cookie is set. Each tenant still gets its own page."""
+    page_published(tenant_a, slug="fast", title="Fast", blocks=[HEADING])
+    page_published(tenant_b, slug="fast", title="Fast", blocks=[{"type": "heading", "text": "Beta's", "level": 2}])
+    miss = client_a.get("/fast/")  # rendered by the view, cached
+    connection.set_schema_to_public()
+    with django_assert_num_queries(0):
+        hit = client_a.get("/fast/")
+    assert hit.status_code == 200 and hit.content == miss.content and hit["ETag"] == miss["ETag"]
+    assert hit["X-Frame-Options"] == "DENY"
+    assert hit["X-Content-Type-Options"] == "nosniff"
+    assert hit["Referrer-Policy"] == "same-origin"
+    assert not hit.cookies
+    assert client_a.get("/fast/", HTTP_IF_NONE_MATCH=hit["ETag"]).status_code == 304
+    client_b.get("/fast/")
+    beta = client_b.get("/fast/")
+    assert "Beta&#x27;s" in beta.text or "Beta's" in beta.text
+    assert "Hello from alpha" not in beta.text
+
+
+def test_a_request_with_a_session_cookie_goes_through_the_view(tenant_a, client_a, editor_a):
+    """A session cookie may be staff's: such requests skip the early answer, and a
+    logged-in editor gets the uncached, private response."""
+    page_published(tenant_a, slug="fast", title="Fast", blocks=[HEADING])
+    assert client_a.get("/fast/")["Cache-Control"] == "no-cache"  # cached for visitors
+    admin_login(client_a, editor_a)
+    assert client_a.get("/fast/")["Cache-Control"] == "private, no-store"
