@@ -39,4 +39,5 @@ class CachedPageMiddleware:
                 response = cached_page_response(request, slug)
                 if response is not None:
                     return response
+                request.page_cache_missed = True  # the view need not ask Redis again
         return self.get_response(request)

@@ -129,7 +129,8 @@ def page(request, path: str = ""):
     if path and not path.endswith("/"):
         return HttpResponsePermanentRedirect(f"/{slug}/")
     staff = _is_staff(request)
-    cached = None if staff else cached_page_response(request, slug)
+    checked = getattr(request, "page_cache_missed", False)  # by CachedPageMiddleware
+    cached = None if staff or checked else cached_page_response(request, slug)
     if cached is not None:
         return cached
     try:
