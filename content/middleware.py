@@ -10,15 +10,11 @@ The middleware sits after SecurityMiddleware and XFrameOptionsMiddleware: their 
 are on these responses too.
 """
 
-import re
-
 from django.conf import settings
 from django_tenants.utils import get_public_schema_name
 
-from content.models import SLUG_PATTERN
+from content.models import SLUG_RE
 from content.views import cached_page_response
-
-_SLUG = re.compile(SLUG_PATTERN)
 
 
 class CachedPageMiddleware:
@@ -35,7 +31,7 @@ class CachedPageMiddleware:
             and request.path_info.endswith("/")
         ):
             slug = request.path_info.strip("/")
-            if _SLUG.match(slug):
+            if SLUG_RE.match(slug):
                 response = cached_page_response(request, slug)
                 if response is not None:
                     return response

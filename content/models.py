@@ -5,6 +5,8 @@
 blocks: the renderer skips those instead of failing.
 """
 
+import re
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -14,6 +16,7 @@ SLUG_INVALID = (
     "(e.g. 'about/team'), or empty for the home page"
 )
 SLUG_PATTERN = r"^(?:[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*)?$"
+SLUG_RE = re.compile(SLUG_PATTERN)
 
 
 class Page(models.Model):

@@ -7,8 +7,6 @@ PageRevision. Side effects (cache invalidation, the signals other apps listen to
 in `transaction.on_commit` with the writer's tenant schema re-activated.
 """
 
-import re
-
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -17,7 +15,7 @@ from content import signals
 from content.blocks import BlocksInvalid, blocks_validate
 from content.blocks.fields import url_check
 from content.cache import page_cache_invalidate
-from content.models import SLUG_INVALID, SLUG_PATTERN, Page, PageRevision
+from content.models import SLUG_INVALID, SLUG_RE, Page, PageRevision
 from content.nav import nav_validate
 
 SLUG_TAKEN = "a page with this slug already exists"
@@ -31,8 +29,6 @@ FIELD_UNKNOWN = "unknown field"
 SEO_FIELDS = ("meta_description", "canonical_url", "social_image", "noindex")
 _PUBLISH_FIELDS = ("blocks", "nav", "published_title", "published_blocks", "published_nav", "published_at", "status")
 EDITABLE_FIELDS = ("slug", "title", "blocks", "nav", *SEO_FIELDS)
-
-_SLUG = re.compile(SLUG_PATTERN)
 
 
 def _author(user):
@@ -57,7 +53,7 @@ def page_fields_validate(*, fields: dict, page: Page | None = None) -> dict:
                 raise ValueError(FIELD_UNKNOWN)
             if name == "slug":
                 slug = str(value or "").strip().strip("/")
-                if not _SLUG.match(slug):
+                if not SLUG_RE.match(slug):
                     raise ValueError(SLUG_INVALID)
                 if Page.objects.filter(slug=slug).exclude(pk=page.pk if page else None).exists():
                     raise ValueError(SLUG_TAKEN)

@@ -6,7 +6,6 @@ index). Logged-in staff bypass the cache so they see warnings about broken block
 """
 
 import hashlib
-import re
 import zlib
 
 from django.conf import settings
@@ -22,9 +21,8 @@ from django.views.decorators.http import require_safe
 
 from content import selectors
 from content.cache import page_cache_get, page_cache_set
-from content.models import SLUG_PATTERN, Page
+from content.models import SLUG_RE, Page
 
-_SLUG = re.compile(SLUG_PATTERN)
 _ENTRY_VERSION = 1  # bump when the shape of a page cache entry changes
 
 
@@ -124,7 +122,7 @@ def _home_placeholder(request) -> HttpResponse:
 @require_safe
 def page(request, path: str = ""):
     slug = path.strip("/")
-    if not _SLUG.match(slug):
+    if not SLUG_RE.match(slug):
         return page_not_found(request)
     if path and not path.endswith("/"):
         return HttpResponsePermanentRedirect(f"/{slug}/")
