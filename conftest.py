@@ -159,7 +159,7 @@ def web_server(django_db_setup, tmp_path_factory):
     """gunicorn (one sync worker) serving config.wsgi on the test database and Redis, on a
     free port in 8150-8199; yields the port. For tests that need a real HTTP hop: a browser,
     or a webhook sender on its own TCP connection. Data it should see must be committed."""
-    port = next(p for p in range(8150, 8200) if _port_free(p))
+    port = next(p for p in range(8150, 8200) if port_free(p))
     log = tmp_path_factory.mktemp("web") / "gunicorn.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -184,7 +184,8 @@ def web_server(django_db_setup, tmp_path_factory):
     proc.wait(timeout=20)
 
 
-def _port_free(port: int) -> bool:
+def port_free(port: int) -> bool:
+    """Nothing listens on this loopback port."""
     with closing(socket.socket()) as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 

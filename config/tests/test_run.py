@@ -7,37 +7,22 @@ part under test is the way out, not the set-up that `bin/test` and CI exercise a
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import closing
 
 import pytest
 from django.db import connection
 
-from conftest import ROOT, service_env
-
-
-def _free_port() -> int:
-    for port in range(8300, 8350):
-        with closing(socket.socket()) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 8300-8349")
-
-
-def _listening(port: int) -> bool:
-    with closing(socket.socket()) as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+from conftest import ROOT, port_free, service_env
 
 
 # django_db: pytest-django creates the test database only for runs holding such a test.
 @pytest.mark.django_db
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_stops_the_web_server_and_exits_cleanly(signum):
-    port = _free_port()
+    port = next(p for p in range(8300, 8350) if port_free(p))
     cmd = [sys.executable, "-m", "config.run", "--no-demo", "--no-worker", "--workers", "1", "--port", str(port)]
     # start_new_session: the signal reaches config.run alone, as with `kill <pid>`, not the
     # whole group as a terminal's Ctrl-C would; and SIGINT starts ignored, as it does for a
@@ -66,7 +51,7 @@ def test_a_stop_signal_stops_the_web_server_and_exits_cleanly(signum):
 
         proc.send_signal(signum)
         output, _ = proc.communicate(timeout=60)
-        outlived = _listening(port)
+        outlived = not port_free(port)
     finally:
         try:  # whatever is left of its session, should the test fail
             os.killpg(proc.pid, signal.SIGKILL)
