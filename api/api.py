@@ -10,6 +10,7 @@ from api.auth import JWTAuth
 from api.errors import ProblemAPI
 from api.routers.auth import router as auth_router
 from api.routers.events import router as events_router
+from api.routers.images import router as images_router
 from api.routers.keys import router as keys_router
 from api.routers.me import router as me_router
 from api.routers.pages import published_router as published_pages_router
@@ -35,3 +36,4 @@ api.add_router("/pages", pages_router)
 api.add_router("/published/pages", published_pages_router)
 api.add_router("/keys", keys_router)
 api.add_router("/search", search_router)
+api.add_router("/images", images_router)

@@ -20,6 +20,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from content.blocks import BlocksInvalid
+from images.validation import ImageInvalid
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -143,6 +144,13 @@ def _blocks_invalid(request, exc) -> HttpResponse:
     return problem_response(422, INVALID_INPUT, errors)
 
 
+def _image_invalid(request, exc: ImageInvalid) -> HttpResponse:
+    """A refused upload or image edit: 413 over the size limit, else 422; `loc` names the
+    multipart field (`["body", "file"]`)."""
+    errors = [{"loc": ["body", *_loc(e["loc"])], "msg": e["msg"], "type": "image"} for e in exc.errors]
+    return problem_response(exc.status, errors[0]["msg"] if len(errors) == 1 else INVALID_INPUT, errors)
+
+
 def _authentication(request, exc: AuthenticationError) -> HttpResponse:
     message = str(exc) if str(exc) != "Unauthorized" else UNAUTHORIZED
     response = problem_response(401, message)
@@ -197,6 +205,7 @@ def problem_handlers_register(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(RequestDataTooBig, _too_large)
     api.add_exception_handler(BlocksInvalid, _blocks_invalid)
+    api.add_exception_handler(ImageInvalid, _image_invalid)
 
 
 class ProblemAPI(NinjaAPI):

@@ -17,6 +17,7 @@ class ApiKey(models.Model):
         PAGES_WRITE = "pages:write", "Create, change and publish pages"
         SEARCH_READ = "search:read", "Search"
         EVENTS_WRITE = "events:write", "Send conversion events"
+        IMAGES_WRITE = "images:write", "Upload, list and delete media library images"
 
     name = models.CharField(max_length=100, help_text="Who uses this key, e.g. the partner's name.")
     prefix = models.CharField(max_length=16, unique=True, editable=False)

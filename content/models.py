@@ -41,6 +41,10 @@ class Page(models.Model):
     published_title = models.CharField(max_length=200, blank=True)
     published_blocks = models.JSONField(default=list, blank=True)
     published_nav = models.JSONField(default=list, blank=True)
+    # What the published blocks' library images render as ({"<image id>": {src, srcset,
+    # width, height, alt, ...} or null when deleted}), resolved by page_publish and again
+    # whenever one of those images changes: the page view renders images without a query.
+    published_images = models.JSONField(default=dict, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
     meta_description = models.CharField(max_length=300, blank=True)

@@ -1,8 +1,10 @@
-"""Reads of pages. Each is one query; the slug lookups use the unique index."""
+"""Reads of pages. Each is one query (the draft's images two); the slug lookups use the unique index."""
 
 from django.db.models import QuerySet
 
+from content.blocks import blocks_image_refs
 from content.models import Page, PageRevision
+from images.selectors import image_render_map
 
 # What the page view needs from a row on a cache miss (the draft stays in the database).
 _PUBLISHED_FIELDS = (
@@ -12,6 +14,7 @@ _PUBLISHED_FIELDS = (
     "published_title",
     "published_blocks",
     "published_nav",
+    "published_images",
     "published_at",
     "updated_at",
     "meta_description",
@@ -49,3 +52,8 @@ def page_sitemap_entries() -> QuerySet[Page]:
     return (
         Page.objects.filter(status=Page.Status.PUBLISHED, noindex=False).order_by("slug").only("slug", "published_at")
     )
+
+
+def page_draft_images(*, page: Page) -> dict:
+    """The draft's library images as the published page would store them (for previews)."""
+    return image_render_map(image_ids=[pk for _, pk in blocks_image_refs(page.blocks)])

@@ -12,11 +12,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from content import signals
-from content.blocks import BlocksInvalid, blocks_validate
+from content.blocks import BlocksInvalid, blocks_image_refs, blocks_validate
 from content.blocks.fields import url_check
 from content.cache import page_cache_invalidate
 from content.models import SLUG_INVALID, SLUG_RE, Page, PageRevision
 from content.nav import nav_validate
+from images import selectors as image_selectors
+from images import services as image_services
 
 SLUG_TAKEN = "a page with this slug already exists"
 TITLE_REQUIRED = "a title is required"
@@ -25,9 +27,19 @@ META_DESCRIPTION_TOO_LONG = "at most 300 characters"
 URL_HTTP_ONLY = "must be an absolute http(s) URL"
 NOINDEX_NOT_BOOLEAN = "must be true or false"
 FIELD_UNKNOWN = "unknown field"
+IMAGE_UNKNOWN = "there is no image {id} in this site's media library (deleted?): choose another"
 
 SEO_FIELDS = ("meta_description", "canonical_url", "social_image", "noindex")
-_PUBLISH_FIELDS = ("blocks", "nav", "published_title", "published_blocks", "published_nav", "published_at", "status")
+_PUBLISH_FIELDS = (
+    "blocks",
+    "nav",
+    "published_title",
+    "published_blocks",
+    "published_nav",
+    "published_images",
+    "published_at",
+    "status",
+)
 EDITABLE_FIELDS = ("slug", "title", "blocks", "nav", *SEO_FIELDS)
 
 
@@ -67,6 +79,7 @@ def page_fields_validate(*, fields: dict, page: Page | None = None) -> dict:
                 clean[name] = title
             elif name == "blocks":
                 clean[name] = blocks_validate(value)
+                errors.extend(_image_refs_check(clean[name]))
             elif name == "nav":
                 clean[name] = nav_validate(value)
             elif name == "meta_description":
@@ -87,6 +100,21 @@ def page_fields_validate(*, fields: dict, page: Page | None = None) -> dict:
     if errors:
         raise BlocksInvalid(errors)
     return clean
+
+
+def _image_refs_check(blocks: list[dict]) -> list[dict]:
+    """An error for each `image_id` that is not in this tenant's library (one query)."""
+    refs = blocks_image_refs(blocks)
+    if not refs:
+        return []
+    existing = image_selectors.image_ids_existing(image_ids=[pk for _, pk in refs])
+    return [{"loc": loc, "msg": IMAGE_UNKNOWN.format(id=pk)} for loc, pk in refs if pk not in existing]
+
+
+def _image_usage_keep(page: Page) -> None:
+    """The images of the draft and of the published snapshot, for the library's "used on"."""
+    refs = blocks_image_refs(page.blocks) + blocks_image_refs(page.published_blocks)
+    image_services.image_usage_set(page_id=page.pk, image_ids=[pk for _, pk in refs])
 
 
 def _revision_keep(page: Page, user) -> PageRevision:
@@ -117,6 +145,7 @@ def page_create(*, user, slug: str, title: str, blocks=(), nav=(), **seo) -> Pag
         with transaction.atomic():
             page = Page.objects.create(**clean)
             _revision_keep(page, user)
+            _image_usage_keep(page)
     except IntegrityError:  # a concurrent writer took the slug between the check and the insert
         raise BlocksInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
     _after_commit(slugs=[page.slug])
@@ -139,6 +168,8 @@ def page_update(*, page: Page, user, **fields) -> Page:
             # published snapshot or status over a publish that happened meanwhile.
             page.save(update_fields=[*clean, "updated_at"])
             _revision_keep(page, user)
+            if "blocks" in clean:
+                _image_usage_keep(page)
     except IntegrityError:
         page.slug = old_slug
         raise BlocksInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
@@ -165,13 +196,56 @@ def page_publish(*, page: Page, user) -> Page:
         stored.published_title = stored.title
         stored.published_blocks = stored.blocks
         stored.published_nav = stored.nav
+        stored.published_images = _images_resolve(stored.published_blocks)
         stored.published_at = timezone.now()
         stored.status = Page.Status.PUBLISHED
         stored.save(update_fields=[*_PUBLISH_FIELDS, "updated_at"])
+        _image_usage_keep(stored)
     for name in (*_PUBLISH_FIELDS, "title", "slug", "updated_at"):
         setattr(page, name, getattr(stored, name))
     _after_commit(slugs=[page.slug], signal=signals.page_published, page_id=page.pk, slug=page.slug)
+    if stored.published_images:
+        # An image that changed while this transaction ran (its renditions finished, say)
+        # re-rendered the pages it could see committed, not this one: look again.
+        schema_name = connection.schema_name
+        transaction.on_commit(lambda: page_images_refresh(schema_name=schema_name, page_ids=[page.pk]))
     return page
+
+
+def _images_resolve(blocks) -> dict:
+    return image_selectors.image_render_map(image_ids=[pk for _, pk in blocks_image_refs(blocks)])
+
+
+def page_images_refresh(*, schema_name: str, image_ids=(), page_ids=()) -> int:
+    """Re-resolve the library images of published pages that show `image_ids` (or of
+    `page_ids`), in the tenant `schema_name`; pages whose images render differently now
+    are saved and their cached HTML dropped. Returns how many pages changed.
+
+    Called after an image changed (the library's `images_changed` signal) and after a
+    publish: both run after their own commit, so whichever commits last sees the other."""
+    with schema_context(schema_name):
+        ids = set(page_ids) | set(image_selectors.image_usage_page_ids(image_ids=image_ids))
+        if not ids:
+            return 0
+        changed = []
+        with transaction.atomic():
+            pages = list(Page.objects.select_for_update().filter(pk__in=ids, status=Page.Status.PUBLISHED))
+            refs = {page.pk: [pk for _, pk in blocks_image_refs(page.published_blocks)] for page in pages}
+            resolved = image_selectors.image_render_map(image_ids=[pk for pks in refs.values() for pk in pks])
+            for page in pages:
+                images = {str(pk): resolved[str(pk)] for pk in refs[page.pk]}
+                if images != page.published_images:
+                    page.published_images = images
+                    page.save(update_fields=["published_images", "updated_at"])
+                    changed.append(page.slug)
+            if changed:
+                _after_commit(slugs=changed)
+        return len(changed)
+
+
+def images_changed_receive(sender, *, image_ids, **kwargs) -> None:
+    """The media library's `images_changed` (sent after its commit, tenant active)."""
+    page_images_refresh(schema_name=connection.schema_name, image_ids=image_ids)
 
 
 def page_unpublish(*, page: Page, user) -> Page:

@@ -43,7 +43,7 @@ def _is_staff(request) -> bool:
     return bool(request.user.is_active and request.user.is_staff)
 
 
-def _page_html(request, *, title, blocks, nav, page: Page, warnings: bool, preview: bool = False) -> str:
+def _page_html(request, *, title, blocks, nav, images: dict, page: Page, warnings: bool, preview: bool = False) -> str:
     return render_to_string(
         "pages/page.html",
         {
@@ -52,6 +52,7 @@ def _page_html(request, *, title, blocks, nav, page: Page, warnings: bool, previ
             "title": title,
             "blocks": blocks,
             "nav": nav,
+            "images": images,
             "page": page,
             "block_warnings": warnings,
             "preview": preview,
@@ -140,6 +141,7 @@ def page(request, path: str = ""):
         title=found.published_title,
         blocks=found.published_blocks,
         nav=found.published_nav,
+        images=found.published_images,
         page=found,
         warnings=staff,
     )
@@ -154,7 +156,14 @@ def page_preview(request, page_id: int):
     """The draft as it would look once published (staff only, never cached)."""
     draft = get_object_or_404(Page, pk=page_id)
     html = _page_html(
-        request, title=draft.title, blocks=draft.blocks, nav=draft.nav, page=draft, warnings=True, preview=True
+        request,
+        title=draft.title,
+        blocks=draft.blocks,
+        nav=draft.nav,
+        images=selectors.page_draft_images(page=draft),
+        page=draft,
+        warnings=True,
+        preview=True,
     )
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"

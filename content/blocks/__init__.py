@@ -6,6 +6,7 @@ Public names:
 - `Block`: the union of all types discriminated by `type` (ninja schemas / OpenAPI).
 - `block_parse(raw)`: one stored block as a model, for rendering.
 - `block_searchable_text(block)`: a block's text for the search index.
+- `blocks_image_refs(blocks)`: the media-library images a block list refers to.
 - `BLOCK_TYPES`: type name -> model class.
 
 Adding a block type: one class in `types.py` with `@register`, one template
@@ -24,6 +25,7 @@ from content.blocks.registry import (
     block_dump,
     block_parse,
     block_searchable_text,
+    blocks_image_refs,
     blocks_validate,
     error_path,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "block_dump",
     "block_parse",
     "block_searchable_text",
+    "blocks_image_refs",
     "blocks_validate",
     "error_path",
 ]

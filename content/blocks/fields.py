@@ -9,7 +9,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import nh3
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 URL_SCHEME_REFUSED = "only http(s), mailto and relative URLs are allowed"
 URL_CONTROL_CHARACTERS = "URLs may not contain spaces or control characters"
@@ -76,3 +76,14 @@ OptionalUrl = Annotated[str, StringConstraints(max_length=2_000), AfterValidator
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5_000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+def _empty_is_none(value):
+    # The admin's editor sends "" (or nothing) for an empty number field.
+    return None if value == "" else value
+
+
+# An image of the tenant's media library, by id. Every field of this type must be named
+# `image_id`: content.blocks.blocks_image_refs finds references by that name, the page
+# services check they exist and publish what the template needs (content.services).
+ImageRef = Annotated[Annotated[int, Field(ge=1, le=2**63 - 1)] | None, BeforeValidator(_empty_is_none)]

@@ -124,3 +124,23 @@ def block_searchable_text(block) -> str:
             return ""
         block = parsed
     return block.searchable_text()
+
+
+def blocks_image_refs(blocks) -> list[tuple[list, int]]:
+    """Every library image a stored block list refers to: (JSON path, image id) for each
+    `image_id` field (see content.blocks.fields.ImageRef), at any depth."""
+    refs: list[tuple[list, int]] = []
+
+    def walk(value, loc):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "image_id" and isinstance(item, int) and not isinstance(item, bool):
+                    refs.append(([*loc, key], item))
+                else:
+                    walk(item, [*loc, key])
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, [*loc, index])
+
+    walk(blocks if isinstance(blocks, list) else [], ["blocks"])
+    return refs

@@ -11,11 +11,12 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from content.blocks.base import BaseBlock, Strict
-from content.blocks.fields import LongText, OptionalText, OptionalUrl, RichText, SafeUrl, ShortText
+from content.blocks.fields import ImageRef, LongText, OptionalText, OptionalUrl, RichText, SafeUrl, ShortText
 from content.blocks.registry import register
 
 TABLE_ROW_LENGTH = "row {row} has {got} cells, the header has {want}"
 VIDEO_URL_UNSUPPORTED = "use a YouTube or Vimeo link, or a direct .mp4/.webm file"
+IMAGE_OR_URL_REQUIRED = "choose an image from the library, or give the URL of an image from elsewhere"
 
 
 @register
@@ -39,14 +40,24 @@ class ParagraphBlock(BaseBlock):
 
 @register
 class ImageBlock(BaseBlock):
+    """A picture from the media library (`image_id`: sized renditions, its alt text) or,
+    for an image hosted elsewhere, its URL (`src`, shown as it is)."""
+
     type: Literal["image"]
-    src: SafeUrl
-    alt: OptionalText = ""
+    image_id: ImageRef = None
+    src: OptionalUrl = ""
+    alt: OptionalText = ""  # for a library image: overrides the library's alt text
     caption: OptionalText = ""
     width: int | None = Field(default=None, ge=1, le=10_000)
     height: int | None = Field(default=None, ge=1, le=10_000)
     searchable_fields: ClassVar[tuple[str, ...]] = ("alt", "caption")
     display_name: ClassVar[str] = "Image"
+
+    @model_validator(mode="after")
+    def _image_given(self):
+        if self.image_id is None and not self.src:
+            raise ValueError(IMAGE_OR_URL_REQUIRED)
+        return self
 
 
 @register
@@ -89,7 +100,8 @@ class HeroBlock(BaseBlock):
     subtitle: OptionalText = ""
     cta_label: OptionalText = ""
     cta_url: OptionalUrl = ""
-    image: OptionalUrl = ""
+    image_id: ImageRef = None
+    image: OptionalUrl = ""  # an image from elsewhere, when no library image is chosen
     searchable_fields: ClassVar[tuple[str, ...]] = ("title", "subtitle")
     display_name: ClassVar[str] = "Hero banner"
 
@@ -98,6 +110,7 @@ class Card(Strict):
     title: ShortText
     text: OptionalText = ""
     url: OptionalUrl = ""
+    image_id: ImageRef = None
     image: OptionalUrl = ""
     searchable_fields: ClassVar[tuple[str, ...]] = ("title", "text")
 
