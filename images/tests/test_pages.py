@@ -156,6 +156,8 @@ def test_usage_lists_the_pages_of_draft_and_published_blocks(image_factory, tena
 def test_the_draft_preview_resolves_images_for_staff(image_factory, tenant_a, client_a, editor_a):
     image = image_factory(tenant_a)
     with tenant_context(tenant_a):
-        page = pages.page_create(user=None, slug="draft", title="Draft", blocks=[{"type": "image", "image_id": image.pk}])
+        page = pages.page_create(
+            user=None, slug="draft", title="Draft", blocks=[{"type": "image", "image_id": image.pk}]
+        )
     admin_login(client_a, editor_a)
     assert len(_imgs(client_a.get(f"/_preview/{page.pk}/").text)) == 1
