@@ -1,13 +1,32 @@
-"""The images API: upload, list, read, delete; the `images:write` key scope; two tenants."""
+"""The images API (api/routers/images.py): upload, list, read, delete; the `images:write`
+key scope; two tenants. Refused uploads are in test_validation.py."""
 
 import pytest
 from django_tenants.utils import tenant_context
 
-from api.tests.conftest import api_key_header, bearer
+from api.tests.conftest import api_key_header, bearer, token_pair
 from content.tests.conftest import page_published
 from images.models import Image
+from images.tests.conftest import photo, upload
 from images.validation import FOCAL_OUT_OF_RANGE
-from images.tests.conftest import image_factory, photo, upload  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def tokens_a(client_a, editor_a):
+    return token_pair(client_a, editor_a)
+
+
+@pytest.fixture
+def tokens_b(client_b, editor_b):
+    return token_pair(client_b, editor_b)
+
+
+def _key(tenant, scopes) -> dict:
+    from api.services import api_key_create
+
+    with tenant_context(tenant):
+        _, plain = api_key_create(name="+".join(scopes), scopes=scopes)
+    return api_key_header(plain)
 
 
 def _post(client, headers, data: bytes, **fields):
@@ -54,21 +73,23 @@ def test_a_used_image_is_not_deleted_without_force(client_a, tokens_a, tenant_a,
         assert not Image.objects.filter(pk=image.pk).exists()
 
 
-def test_a_key_needs_the_images_write_scope(client_a, tenant_a, key_factory):
-    pages_key = api_key_header(key_factory(tenant_a, ["pages:write"]))
+def test_a_key_needs_the_images_write_scope(client_a, tenant_a):
+    pages_key = _key(tenant_a, ["pages:write"])
     refused = _post(client_a, pages_key, photo(300, 200))
     assert refused.status_code == 403 and "images:write" in refused.json()["detail"]
     with tenant_context(tenant_a):
         assert not Image.objects.exists()
-    images_key = api_key_header(key_factory(tenant_a, ["images:write"], name="uploader"))
+    images_key = _key(tenant_a, ["images:write"])
     assert _post(client_a, images_key, photo(300, 200)).status_code == 201
     assert client_a.get("/api/images", **images_key).json()["count"] == 1
 
 
-def test_a_user_without_image_permissions_is_refused(client_a, plain_user_a, tokens_a):
-    from api.tests.conftest import token_pair
+def test_a_user_without_image_permissions_is_refused(client_a, tenant_a):
+    from django.contrib.auth import get_user_model
 
-    auth = bearer(token_pair(client_a, plain_user_a)["access"])
+    with tenant_context(tenant_a):
+        get_user_model().objects.create_user(username="nobody@alpha.example", password="nobody-pass-3318")
+    auth = bearer(token_pair(client_a, {"username": "nobody@alpha.example", "password": "nobody-pass-3318"})["access"])
     assert _post(client_a, auth, photo(300, 200)).status_code == 403
     assert client_a.get("/api/images", **auth).status_code == 403
 
