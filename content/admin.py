@@ -21,7 +21,7 @@ from django_jsonform.forms.fields import JSONFormField
 
 from content import selectors, services
 from content.blocks import BlocksInvalid, error_path
-from content.editor import blocks_editor_schema, nav_editor_schema
+from content.editor import blocks_editor_data, blocks_editor_schema, nav_editor_schema
 from content.models import Page, PageRevision
 
 EDITOR_FIELDS = ("title", "slug", "blocks", "nav", *services.SEO_FIELDS)
@@ -31,8 +31,17 @@ class StructuredJSONField(JSONFormField):
     """django-jsonform's editor widget; validation is ours (the pydantic models), not
     django-jsonform's schema validator, so admin and API accept exactly the same data."""
 
+    def __init__(self, *, editor_data=None, **kwargs):
+        self.editor_data = editor_data
+        super().__init__(**kwargs)
+
     def validate(self, value):
         forms.JSONField.validate(self, value)
+
+    def prepare_value(self, value):
+        if self.editor_data is not None and isinstance(value, list):
+            value = self.editor_data(value)
+        return super().prepare_value(value)
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -40,7 +49,7 @@ class StructuredJSONField(JSONFormField):
 
 
 class PageAdminForm(forms.ModelForm):
-    blocks = StructuredJSONField(schema=blocks_editor_schema, required=False)
+    blocks = StructuredJSONField(schema=blocks_editor_schema, editor_data=blocks_editor_data, required=False)
     nav = StructuredJSONField(schema=nav_editor_schema, required=False, label="Navigation menu")
     canonical_url = forms.URLField(required=False, assume_scheme="https", max_length=500)
     social_image = forms.URLField(required=False, assume_scheme="https", max_length=500)
@@ -76,6 +85,12 @@ class PageAdminForm(forms.ModelForm):
 class PageAdmin(admin.ModelAdmin):
     form = PageAdminForm
     change_form_template = "admin/content/page/change_form.html"
+
+    class Media:
+        # The media library's chooser on every `image_id` field of the block editor.
+        css = {"all": ["images/admin.css"]}
+        js = ["images/chooser.js"]
+
     list_display = ("title", "path_link", "status", "updated_at", "published_at")
     list_filter = ("status",)
     search_fields = ("title", "slug")

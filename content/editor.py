@@ -20,7 +20,9 @@ _TEXTAREA_MIN_LENGTH = 5_000  # longer limits than this get a textarea (a quote'
 
 
 _TITLES = {
-    "src": "Image URL",
+    "image_id": "Image from the library",
+    "image": "Or an image URL from elsewhere",
+    "src": "Or an image URL from elsewhere",
     "url": "Link URL",
     "html": "Text",
     "cta_label": "Button text",
@@ -96,6 +98,20 @@ def blocks_editor_schema() -> dict:
         "title": "Blocks",
         "items": {"oneOf": [_block_schema(cls) for cls in BLOCK_TYPES.values()]},
     }
+
+
+def blocks_editor_data(blocks: list) -> list:
+    """Stored blocks as the editor must receive them: django-jsonform picks a block's type
+    (its `oneOf` option) only when the data has every property of that option, and stored
+    blocks leave out empty optional values (`image_id`, an image's `width`). Those are
+    given as null here; the validator drops them again on save."""
+    filled = []
+    for block in blocks:
+        cls = BLOCK_TYPES.get(block.get("type")) if isinstance(block, dict) else None
+        if cls is not None:
+            block = {**{name: None for name in cls.model_fields}, **block}
+        filled.append(block)
+    return filled
 
 
 def nav_editor_schema() -> dict:
