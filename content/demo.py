@@ -1,4 +1,7 @@
-"""Demo sites of the two demo tenants: a small robotics maker and a coffee roaster."""
+"""Demo sites of the two demo tenants: a small robotics maker and a coffee roaster.
+
+`"image_id": "@name"` stands for the library image made from `content.demo_art.ART[name]`;
+the demo command uploads the art and puts the image's id in its place."""
 
 ACME_NAV = [
     {"label": "Home", "url": "/"},
@@ -38,16 +41,32 @@ ACME = [
                 "Installed in a week, programmed by drag and drop, paid back in under a year.",
                 "cta_label": "See pricing",
                 "cta_url": "/pricing/",
-                "image": "/static/content/demo/acme-hero.svg",
+                "image_id": "@acme-hero",
             },
             {
                 "type": "cards",
                 "title": "What our arms do all day",
                 "items": [
-                    {"title": "Pick and place", "text": "Up to 30 picks a minute with vision-guided grippers."},
-                    {"title": "Machine tending", "text": "Load your CNC at 3 a.m. without anyone on shift."},
-                    {"title": "Palletising", "text": "Stack boxes in any pattern; change it from a tablet."},
-                    {"title": "Quality checks", "text": "Camera inspection that logs every part it rejects."},
+                    {
+                        "title": "Pick and place",
+                        "text": "Up to 30 picks a minute with vision-guided grippers.",
+                        "image_id": "@acme-pick",
+                    },
+                    {
+                        "title": "Machine tending",
+                        "text": "Load your CNC at 3 a.m. without anyone on shift.",
+                        "image_id": "@acme-tend",
+                    },
+                    {
+                        "title": "Palletising",
+                        "text": "Stack boxes in any pattern; change it from a tablet.",
+                        "image_id": "@acme-pallet",
+                    },
+                    {
+                        "title": "Quality checks",
+                        "text": "Camera inspection that logs every part it rejects.",
+                        "image_id": "@acme-check",
+                    },
                 ],
             },
             {"type": "heading", "text": "Why teams switch to Acme", "level": 2},
@@ -168,7 +187,7 @@ ACME = [
         "meta_description": "How to pick the first task to automate, prepare the cell and measure payback.",
         "blocks": [
             {"type": "heading", "text": "A practical guide to your first cobot", "level": 1},
-            {"type": "image", "src": "/static/content/demo/article.svg", "alt": "", "caption": "Field notes"},
+            {"type": "image", "image_id": "@field-notes", "caption": "Field notes"},
             *_p(
                 "Most first robot projects fail for boring reasons: the wrong task, a cell nobody measured, or "
                 "a payback plan that assumed three shifts when the factory runs one. This guide is what we "
@@ -232,15 +251,27 @@ GLOBEX = [
                 "straight from the farms we know by name.",
                 "cta_label": "Choose a subscription",
                 "cta_url": "/pricing/",
-                "image": "/static/content/demo/globex-hero.svg",
+                "image_id": "@globex-hero",
             },
             {"type": "heading", "text": "This month's beans", "level": 2},
             {
                 "type": "cards",
                 "items": [
-                    {"title": "Ethiopia Guji", "text": "Peach, jasmine, black tea. Washed, light roast."},
-                    {"title": "Colombia Huila", "text": "Red apple, caramel, cocoa. Washed, medium roast."},
-                    {"title": "Brazil Cerrado", "text": "Hazelnut, milk chocolate. Natural, espresso roast."},
+                    {
+                        "title": "Ethiopia Guji",
+                        "text": "Peach, jasmine, black tea. Washed, light roast.",
+                        "image_id": "@globex-guji",
+                    },
+                    {
+                        "title": "Colombia Huila",
+                        "text": "Red apple, caramel, cocoa. Washed, medium roast.",
+                        "image_id": "@globex-huila",
+                    },
+                    {
+                        "title": "Brazil Cerrado",
+                        "text": "Hazelnut, milk chocolate. Natural, espresso roast.",
+                        "image_id": "@globex-cerrado",
+                    },
                 ],
             },
             {
@@ -344,7 +375,7 @@ GLOBEX = [
         "meta_description": "How we brew pour-over at the café: ratio, grind, water and timing.",
         "blocks": [
             {"type": "heading", "text": "The pour-over guide", "level": 1},
-            {"type": "image", "src": "/static/content/demo/article.svg", "alt": "", "caption": "From the journal"},
+            {"type": "image", "image_id": "@field-notes", "caption": "From the journal"},
             *_p(
                 "Pour-over is the simplest way to taste what a coffee really is. Four things matter: the ratio, "
                 "the grind, the water and your patience. Here is how we brew at the bar.",

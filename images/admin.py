@@ -39,6 +39,10 @@ class ImageChangeForm(forms.ModelForm):
             "focal_y": "From 0 (top) to 1 (bottom).",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["alt"].required = False  # checked below, with the message the API gives
+
     def clean(self):
         data = super().clean()
         try:

@@ -7,7 +7,6 @@ their file names so they can be cached forever.
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from images.storage import images_storage
@@ -41,8 +40,9 @@ class Image(models.Model):
     # SHA-256 of the uploaded bytes: the same file uploaded twice is one image.
     content_hash = models.CharField(max_length=64, unique=True, editable=False)
     # Where the subject is (0..1 from the left / top), kept in view when a design crops.
-    focal_x = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)])
-    focal_y = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    # (Checked in images.validation, like every field an editor sets.)
+    focal_x = models.FloatField(null=True, blank=True)
+    focal_y = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False, related_name="+"
