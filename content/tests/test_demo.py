@@ -24,9 +24,10 @@ def test_demo_gives_each_demo_tenant_its_own_published_site_idempotently(db, cap
     assert "Robot arms" in acme.get("/").text and "Coffee roasted" not in acme.get("/").text
     assert "Coffee roasted" in globex.get("/").text
     assert "Why the anchor page exists" in acme.get("/bench/").text
-    # The demo's pictures are library images: the hero and four cards, as sized renditions.
+    # The demo's pictures are library images: the hero and four cards, as sized renditions
+    # (the hero alone is 2400 px wide, so it alone has a 1920w rendition, in WebP and JPEG).
     home = acme.get("/").text
-    assert home.count("<picture>") == 5 and home.count(" 1920w") == 1 and "/static/content/demo" not in home
+    assert home.count("<picture>") == 5 and home.count(" 1920w") == 2 and "/static/content/demo" not in home
     for client in (acme, globex):
         for path in ("/", "/about/", "/pricing/", "/bench/"):
             assert client.get(path).status_code == 200, path
