@@ -30,6 +30,7 @@ UNAUTHORIZED = "Authentication required: send `Authorization: Bearer <access tok
 FORBIDDEN = "You do not have permission to do this."
 BODY_TOO_LARGE = "The request body is larger than {limit} bytes."
 BODY_NOT_JSON = "The request body is not valid JSON: {error}"
+BODY_NOT_OBJECT = "The request body must be a JSON object."
 THROTTLED = "Too many requests: retry after {wait} seconds."
 
 # The client errors this API answers with, each documented per operation in OpenAPI.
@@ -78,6 +79,15 @@ class BodyInvalid(HttpError):
         super().__init__(status_code=400, message=BODY_NOT_JSON.format(error=error))
 
 
+class BodyNotObject(HttpError):
+    """Every JSON body of this API is an object. ninja's Schema reads any other value by
+    attribute (a list has no `title`), so `[]` sent to a PATCH would be an empty, valid
+    change: refuse it here."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=422, message=BODY_NOT_OBJECT)
+
+
 def problem_response(status: int, detail: str, errors: list[dict] | None = None) -> HttpResponse:
     body = {"detail": detail, "errors": errors or []}
     return HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
@@ -102,9 +112,12 @@ class LimitedParser(Parser):
         if len(body) > limit:
             raise PayloadTooLarge(limit)
         try:
-            return json.loads(body)
+            data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BodyInvalid(str(exc)) from exc
+        if not isinstance(data, dict):
+            raise BodyNotObject()
+        return data
 
 
 def _loc(loc) -> list[str | int]:

@@ -7,6 +7,7 @@ disk; the multipart body is documented in OpenAPI all the same.
 """
 
 from datetime import datetime
+from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
@@ -45,8 +46,10 @@ _UPLOAD_BODY = {
                         "format": "binary",
                         "description": "JPEG, PNG, WebP, GIF or AVIF (judged by content); no SVG.",
                     },
-                    "alt": {"type": "string", "maxLength": 500, "description": "Alternative text (required)."},
-                    "title": {"type": "string", "maxLength": 200, "description": "Defaults to the file name."},
+                    # No "type": a multipart field is text whatever it looks like, so "42" is a
+                    # fine title (a schema-level type would have fuzzers send it as a "number").
+                    "alt": {"maxLength": 500, "description": "Alternative text (required)."},
+                    "title": {"maxLength": 200, "description": "Defaults to the file name."},
                     "focal_x": {"type": "number", "minimum": 0, "maximum": 1},
                     "focal_y": {"type": "number", "minimum": 0, "maximum": 1},
                 },
@@ -59,7 +62,7 @@ _UPLOAD_BODY = {
 class RenditionOut(Schema):
     width: int
     height: int
-    format: Rendition.Format
+    format: Literal["webp", "jpeg", "png"]
     size: int
     url: str = Field(description="Path on this site's host; cacheable forever (the name holds a content hash).")
 
@@ -71,11 +74,14 @@ class ImageOut(Schema):
     width: int
     height: int
     size: int
-    format: Image.Format
+    format: Literal["JPEG", "PNG", "WEBP", "GIF", "AVIF"]
     content_hash: str
     focal_x: float | None
     focal_y: float | None
-    status: Image.Status = Field(description="`pending` until the renditions are made (seconds).")
+    # Literals, not the models' TextChoices: Page.Status would share the name "Status" in OpenAPI.
+    status: Literal["pending", "ready", "failed"] = Field(
+        description="`pending` until the renditions are made (seconds), then `ready` (or `failed`)."
+    )
     uploaded_at: datetime
     renditions: list[RenditionOut]
 

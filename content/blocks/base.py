@@ -38,8 +38,9 @@ class BaseBlock(Strict):
     @field_validator("id", mode="before")
     @classmethod
     def _id_given(cls, value):
-        # A block added in the admin's editor arrives with an empty id: give it one.
-        return value or block_id_new()
+        # A block added in the admin's editor arrives with an empty id: give it one (only
+        # then: `false` or `0` is a wrong id, refused like any other).
+        return block_id_new() if value in ("", None) else value
 
     @classmethod
     def type_name(cls) -> str:
