@@ -80,7 +80,7 @@ def _encode(image: PIL.Image.Image, fmt: str, icc: bytes | None) -> bytes:
     out = io.BytesIO()
     extra = {"icc_profile": icc} if icc else {}
     if fmt == "webp":
-        image.save(out, "WEBP", quality=settings.IMAGES_WEBP_QUALITY, method=4, **extra)
+        image.save(out, "WEBP", quality=settings.IMAGES_WEBP_QUALITY, method=settings.IMAGES_WEBP_METHOD, **extra)
     elif fmt == "jpeg":
         image.save(out, "JPEG", quality=settings.IMAGES_JPEG_QUALITY, optimize=True, progressive=True, **extra)
     else:
