@@ -130,10 +130,35 @@ def events(ax) -> None:
     _target(ax, 5000, "relay target 5,000")
 
 
+def media(ax) -> None:
+    record = _read("media")
+    if not _title(ax, "Images: rendition vs cached page (req/s, 2 workers)", record):
+        return
+    labels, values, colors = [], [], []
+    for server, result in record["figures"]["throughput"].items():
+        labels += [f"{server}\ncached page", f"{server}\nrendition {result['ratio']:.2f}x"]
+        values += [result["page_rps"], result["rendition_rps"]]
+        colors += [GREY, BLUE]
+    _bars(ax, labels, values, colors)
+
+
+def media_weight(ax) -> None:
+    record = _read("media")
+    if not _title(ax, "Images: demo home page at 390 px, KB fetched (log)", record):
+        return
+    weights = record["figures"]["page_weight_390px"]
+    labels = [label.replace(" @", "\n@") for label in weights]
+    _bars(ax, labels, [w["all_bytes"] / 1024 for w in weights.values()])
+    ax.set_yscale("log")
+
+
 def main() -> int:
-    fig, axes = plt.subplots(2, 3, figsize=(16, 9))
-    for draw, ax in zip((pages, api, provisioning, search, search_latency, events), axes.flat, strict=True):
+    fig, axes = plt.subplots(3, 3, figsize=(16, 13))
+    panels = (pages, api, provisioning, search, search_latency, events, media, media_weight)
+    for draw, ax in zip(panels, axes.flat, strict=False):
         draw(ax)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_axis_off()
     fig.suptitle("Benchmarks on this machine (2 cores, shared): last run of each bench/*.py", fontsize=12)
     fig.tight_layout(h_pad=3)
     fig.savefig(OUT)

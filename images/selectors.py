@@ -1,7 +1,6 @@
 """Reads of the media library. `image_render_map` is what a published page stores: the
 page view then renders images without a query of its own."""
 
-from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from images.models import Image, ImageUsage, Rendition
@@ -89,7 +88,3 @@ def image_usage(*, image_id: int) -> QuerySet[ImageUsage]:
 
 def image_usage_page_ids(*, image_ids) -> list[int]:
     return list(ImageUsage.objects.filter(image_id__in=set(image_ids)).values_list("page_id", flat=True).distinct())
-
-
-def image_media_url(name: str) -> str:
-    return f"{settings.MEDIA_URL}{name}"

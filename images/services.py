@@ -208,3 +208,10 @@ def image_usage_set(*, page_id: int, image_ids) -> None:
         ImageUsage.objects.bulk_create(
             [ImageUsage(page_id=page_id, image_id=pk) for pk in wanted - current], ignore_conflicts=True
         )
+
+
+def tenant_files_delete(*, schema_name: str) -> None:
+    """Every file of a deleted tenant: a later tenant given the same schema name must not
+    serve them. Connected to the Tenant's post_delete (images.apps), run after the commit."""
+    storage = images_storage()
+    transaction.on_commit(lambda: storage.tenant_files_delete(schema_name), robust=True)

@@ -9,6 +9,7 @@ visitor's host picks the schema, so no URL on B's host can reach A's files.
 
 import functools
 import os
+import shutil
 
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
@@ -32,6 +33,9 @@ class TenantFileSystemStorage(FileSystemStorage):
     def location(self) -> str:  # FileSystemStorage caches it; here it follows the tenant
         return os.path.join(os.path.abspath(self.base_location), tenant_folder())
 
+    def tenant_files_delete(self, schema_name: str) -> None:
+        shutil.rmtree(os.path.join(os.path.abspath(self.base_location), schema_name), ignore_errors=True)
+
 
 @functools.cache
 def _s3_storage_class():
@@ -42,6 +46,10 @@ def _s3_storage_class():
 
         def _normalize_name(self, name):
             return super()._normalize_name(f"{tenant_folder()}/{name}")
+
+        def tenant_files_delete(self, schema_name: str) -> None:
+            prefix = "/".join(part for part in (self.location, schema_name) if part) + "/"
+            self.bucket.objects.filter(Prefix=prefix).delete()
 
     return TenantS3Storage
 

@@ -107,6 +107,11 @@ class PublishedPageOut(Schema):
     title: str = Field(alias="published_title")
     blocks: Blocks = Field(alias="published_blocks")
     nav: Nav = Field(alias="published_nav")
+    images: dict[str, dict[str, Any] | None] = Field(
+        alias="published_images",
+        description="The blocks' library images by `image_id`: `src`, `srcset` (and `webp`), `width`, `height`, "
+        "`alt`, `ready`; null for an image deleted since (show nothing).",
+    )
     published_at: datetime | None
     meta_description: str
     canonical_url: str

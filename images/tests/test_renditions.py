@@ -127,3 +127,23 @@ def test_other_formats_get_a_fallback_browsers_read(image_factory, tenant_a, fmt
     with tenant_context(tenant_a):
         formats = set(image.renditions.values_list("format", flat=True))
     assert formats == ({"webp", "png"} if fmt == "GIF" else {"webp", "jpeg"})
+
+
+def test_deleting_a_tenant_deletes_its_files(db, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    from images.tests.conftest import media_files
+    from tenants import services as tenant_services
+
+    tenant = tenant_services.tenant_provision(name="gamma", display_name="Gamma", domains=["gamma.localhost"])
+    with tenant_context(tenant):
+        services.image_upload(file=upload(photo(400, 300, seed=77)), alt="Soon gone")
+    assert len(media_files(tenant)) == 1
+    with connection.cursor() as cursor:  # the test's one transaction: check the FKs now, not at the end
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with django_capture_on_commit_callbacks(execute=True):
+        tenant_services.tenant_delete(tenant=tenant)
+    assert not (Path(settings.MEDIA_ROOT) / "gamma").exists()
