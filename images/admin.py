@@ -93,7 +93,7 @@ class ImageAdmin(admin.ModelAdmin):
         js = ["images/focal.js"]
 
     def get_queryset(self, request):
-        return selectors.image_with_renditions(super().get_queryset(request))
+        return selectors.image_with_usage_count(selectors.image_with_renditions(super().get_queryset(request)))
 
     # --- list ---
 
@@ -110,9 +110,9 @@ class ImageAdmin(admin.ModelAdmin):
     def size_kb(self, image: Image):
         return f"{image.size / 1024:,.0f}"
 
-    @admin.display(description="Pages")
+    @admin.display(description="Pages", ordering="usage_count")
     def used_on_count(self, image: Image):
-        return selectors.image_usage(image_id=image.pk).count()
+        return image.usage_count
 
     # --- change form ---
 

@@ -1,7 +1,8 @@
 """Reads of the media library. `image_render_map` is what a published page stores: the
 page view then renders images without a query of its own."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from images.models import Image, ImageUsage, Rendition
 
@@ -30,6 +31,12 @@ def image_ids_existing(*, image_ids) -> set[int]:
 
 def image_with_renditions(queryset: QuerySet[Image]) -> QuerySet[Image]:
     return queryset.prefetch_related(Prefetch("renditions", queryset=Rendition.objects.order_by("format", "width")))
+
+
+def image_with_usage_count(queryset: QuerySet[Image]) -> QuerySet[Image]:
+    """Each image with `usage_count`, the number of pages using it (one subquery, not one per row)."""
+    pages = ImageUsage.objects.filter(image_id=OuterRef("pk")).values("image_id").annotate(n=Count("*")).values("n")
+    return queryset.annotate(usage_count=Coalesce(Subquery(pages, output_field=IntegerField()), 0))
 
 
 def image_render_map(*, image_ids) -> dict[str, dict | None]:

@@ -3,6 +3,8 @@ file, editing, usage and the delete confirmation, the page editor's chooser; two
 
 import json
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from content.tests.conftest import admin_login, page_published
@@ -45,6 +47,22 @@ def test_an_upload_without_alt_text_is_refused_and_stores_nothing(tenant_a, clie
     with tenant_context(tenant_a):
         assert not Image.objects.exists()
     assert media_files(tenant_a) == before
+
+
+def test_the_library_list_costs_the_same_queries_for_many_images(tenant_a, client_a, editor_a, image_factory):
+    def listed(count: int) -> int:
+        for seed in range(count):
+            image = image_factory(tenant_a, seed=count * 10 + seed, renditions=seed % 2 == 0)
+            page_published(tenant_a, slug=f"p{count}-{seed}", title="P", blocks=[{"type": "image", "image_id": image.pk}])
+        with CaptureQueriesContext(connection) as queries:
+            page = client_a.get("/admin/images/image/")
+        with tenant_context(tenant_a):
+            assert page.text.count('class="images-thumb"') == Image.objects.count()
+        return len(queries)
+
+    admin_login(client_a, editor_a)
+    one = listed(1)
+    assert listed(6) == one  # thumbnails and usage counts come with the list, not one query per image
 
 
 def test_the_upload_page_and_change_page_render(tenant_a, client_a, editor_a, image_factory):
