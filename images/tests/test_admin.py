@@ -53,7 +53,9 @@ def test_the_library_list_costs_the_same_queries_for_many_images(tenant_a, clien
     def listed(count: int) -> int:
         for seed in range(count):
             image = image_factory(tenant_a, seed=count * 10 + seed, renditions=seed % 2 == 0)
-            page_published(tenant_a, slug=f"p{count}-{seed}", title="P", blocks=[{"type": "image", "image_id": image.pk}])
+            page_published(
+                tenant_a, slug=f"p{count}-{seed}", title="P", blocks=[{"type": "image", "image_id": image.pk}]
+            )
         with CaptureQueriesContext(connection) as queries:
             page = client_a.get("/admin/images/image/")
         with tenant_context(tenant_a):
