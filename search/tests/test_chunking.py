@@ -1,12 +1,8 @@
 """Chunking on plain block dicts (the stored shape of content.Page.published_blocks)."""
 
-import json
-from pathlib import Path
-
+from content.demo import bench_page
 from search.chunking import CONTEXT_SEPARATOR, OVERLAP_WORDS, WINDOW_WORDS, page_chunks
 from search.tests.conftest import heading, paragraph
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "bench" / "page20.json"
 
 
 def test_title_and_heading_are_kept_with_their_text():
@@ -37,7 +33,7 @@ def test_long_block_is_split_into_overlapping_windows():
 
 
 def test_editing_one_block_changes_only_its_chunk():
-    blocks = json.loads(SEED.read_text())["blocks"]
+    blocks = bench_page()["blocks"]
     before = page_chunks(title="Bench", blocks=blocks)
     edited = [dict(b) for b in blocks]
     index = next(i for i, b in enumerate(edited) if b["type"] == "paragraph")

@@ -1,29 +1,17 @@
-import json
-from pathlib import Path
-
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_tenants.utils import tenant_context
 
 from content import services
-from content.demo import DEMO_SITES
+from content.demo import DEMO_SITES, bench_page
 from content.models import Page
 from tenants.models import Tenant
-
-
-def bench_seed_path() -> Path:
-    """The 20-block page shared by every app's benchmarks (outside this repository)."""
-    return Path(settings.BASE_DIR).parent / "shared" / "bench" / "page20.json"
 
 
 class Command(BaseCommand):
     help = "Give the demo tenants (acme, globex) their published pages and a `bench` page; idempotent."
 
     def handle(self, *args, **options):
-        seed_path = bench_seed_path()
-        seed = json.loads(seed_path.read_text()) if seed_path.exists() else None
-        if seed is None:
-            self.stdout.write(f"No {seed_path}: skipping the bench page")
+        seed = bench_page()
         for schema_name, (pages, nav) in DEMO_SITES.items():
             tenant = Tenant.objects.filter(schema_name=schema_name).first()
             if tenant is None:
@@ -31,10 +19,7 @@ class Command(BaseCommand):
                 continue
             with tenant_context(tenant):
                 specs = [{**spec, "nav": nav} for spec in pages]
-                if seed is not None:
-                    specs.append(
-                        {"slug": seed["slug"], "title": seed["title"], "blocks": seed["blocks"], "nav": seed["nav"]}
-                    )
+                specs.append({"slug": seed["slug"], "title": seed["title"], "blocks": seed["blocks"], "nav": seed["nav"]})
                 created = sum(self._page_ensure(spec) for spec in specs)
             self.stdout.write(f"{schema_name}: {created} demo page(s) created, {len(specs) - created} already there")
 
