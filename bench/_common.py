@@ -128,7 +128,9 @@ class Server:
             cmd += ["--port", str(self.port), "--log-level", "warning", "config.wsgi:application"]
         else:
             raise ValueError(f"unknown server {kind!r}")
-        environ = {**os.environ, "HTTPS": "0", "DEBUG": "0", "LOG_LEVEL": "WARNING", **env}
+        # No search model warming in the workers while wrk measures pages (config/wsgi.py):
+        # these benchmarks never search, and the load would steal the first seconds' CPU.
+        environ = {**os.environ, "HTTPS": "0", "DEBUG": "0", "LOG_LEVEL": "WARNING", "SEARCH_WARM_START": "0", **env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", *cmd],
             cwd=ROOT,

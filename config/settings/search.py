@@ -5,7 +5,7 @@ The defaults run everything on this machine: the local all-MiniLM-L6-v2 model
 recall@10 >= 0.95 on 100k chunks.
 """
 
-from config.settings.env import env_int, env_str
+from config.settings.env import env_bool, env_int, env_str
 
 # "local" (sentence-transformers on CPU, offline) or "http" (an OpenAI-compatible
 # /v1/embeddings endpoint).
@@ -14,6 +14,9 @@ SEARCH_EMBEDDINGS_URL = env_str("SEARCH_EMBEDDINGS_URL", "")
 SEARCH_EMBEDDINGS_MODEL = env_str("SEARCH_EMBEDDINGS_MODEL", "")
 SEARCH_EMBEDDINGS_API_KEY = env_str("SEARCH_EMBEDDINGS_API_KEY", "")
 SEARCH_EMBEDDINGS_TIMEOUT = env_int("SEARCH_EMBEDDINGS_TIMEOUT", 30)
+# Load the embedder when a web worker starts (a background thread, config/wsgi.py) rather
+# than on the worker's first search; /readyz answers 503 `"search": "loading"` meanwhile.
+SEARCH_WARM_START = env_bool("SEARCH_WARM_START", True)
 # torch threads of the local model per process (web workers and Celery workers are
 # already one process per core).
 SEARCH_TORCH_THREADS = env_int("SEARCH_TORCH_THREADS", 1)
