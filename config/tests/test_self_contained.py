@@ -26,7 +26,7 @@ NOT_SCANNED = (
 )
 SIBLING = re.compile(r"\.\./shared|\bshared/(?:bench|anchors)\b|/work/")
 ROOT_PARENT = re.compile(r"\b(?:ROOT|BASE_DIR)\)?\.parent\b|\b(?:ROOT|BASE_DIR)\)?\s*/\s*[\"']\.\.[\"']")
-FILE_PARENTS = re.compile(r"Path\(__file__\)(?:\.resolve\(\))?((?:\.parent)+|\.parents\[(\d+)\])")
+FILE_PARENTS = re.compile(r"Path\(__file__\)(?:\.resolve\(\))?(\.parents\[(\d+)\]|(?:\.parent\b)+)")
 CLIMBING_LITERAL = re.compile(r"[\"']((?:\.\./)+)")
 
 # The tests that read content/fixtures/page20.json, run inside the fresh clone.
