@@ -159,13 +159,23 @@ def celery_worker(django_db_setup, tmp_path_factory):
 @pytest.fixture(scope="session", params=WEB_SERVERS)
 def web_server(request, django_db_setup, tmp_path_factory):
     """The web server bin/run starts (`config.webserver`: granian, then gunicorn: every test
-    using this runs on both), one worker, serving config.wsgi on the test database and Redis,
-    on a free port in 8150-8199; yields the port. For tests that need a real HTTP hop: a
-    browser, or a webhook sender on its own TCP connection. Data it should see must be
-    committed. The search model is not warmed here (tests of the warm start use bin/run)."""
-    port = next(p for p in range(8150, 8200) if port_free(p))
-    log = tmp_path_factory.mktemp("web") / f"{request.param}.log"
-    argv = web_command(server=request.param, host="127.0.0.1", port=port, workers=1, access_log=False)
+    using this runs on both), serving config.wsgi on the test database and Redis; yields the
+    port. For tests that need a real HTTP hop: a browser, or a webhook sender on its own TCP
+    connection. Data it should see must be committed."""
+    proc, port = web_server_start(request.param, tmp_path_factory.mktemp("web") / f"{request.param}.log")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def web_server_start(
+    server: str, log: Path, *, ports: range = range(8150, 8200), access_log: bool = False
+) -> tuple[subprocess.Popen, int]:
+    """Start `server` (one worker) on the test database and Redis on a free port of `ports`,
+    output to `log`; return once it answers. The search model is not warmed here (the warm
+    start has its tests through bin/run)."""
+    port = next(p for p in ports if port_free(p))
+    argv = web_command(server=server, host="127.0.0.1", port=port, workers=1, access_log=access_log)
     with log.open("w") as out:
         proc = subprocess.Popen(
             argv, cwd=ROOT, env=service_env(HTTPS="0", SEARCH_WARM_START="0"), stdout=out, stderr=subprocess.STDOUT
@@ -175,9 +185,7 @@ def web_server(request, django_db_setup, tmp_path_factory):
     except RuntimeError:
         proc.kill()
         raise
-    yield port
-    proc.terminate()
-    proc.wait(timeout=20)
+    return proc, port
 
 
 def http_wait(port: int, proc: subprocess.Popen, log: Path, path: str = "/healthz", seconds: float = 30) -> None:

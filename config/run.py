@@ -23,7 +23,7 @@ from contextlib import closing
 from pathlib import Path
 
 from config import runlock, services, webserver
-from config.supervisor import Service, ServiceFailed, Supervisor
+from config.supervisor import Service, ServiceFailed, Supervisor, say
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +68,7 @@ def main() -> int:
     os.environ["PYTHONUNBUFFERED"] = "1"
     server = os.environ.get("WEB_SERVER", "granian")
     if server not in webserver.WEB_SERVERS:
-        print(webserver.WEB_SERVER_UNKNOWN.format(name=server, choices=", ".join(webserver.WEB_SERVERS)))
+        say(webserver.WEB_SERVER_UNKNOWN.format(name=server, choices=", ".join(webserver.WEB_SERVERS)))
         return 2
     host = os.environ.get("BIND_HOST", "127.0.0.1")  # a container sets BIND_HOST=0.0.0.0
     probe_host = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - a comparison
@@ -78,19 +78,19 @@ def main() -> int:
     os.environ["DATA_DIR"] = str(data_dir)  # the children's secret key and beat schedule live there
     _lock = runlock.RunLock(data_dir, url=f"http://{base}:{args.port}/")
     try:
-        _lock.acquire()
+        _lock.acquire(say=say)
     except runlock.RunLockBusy as exc:
-        print(f"==> {exc}", flush=True)
+        say(f"==> {exc}")
         return 1
     except KeyboardInterrupt:
         return 130
     supervisor = Supervisor()
     try:
         if not args.setup_only and not _port_free(probe_host, args.port):
-            print(f"==> {PORT_IN_USE.format(port=args.port, host=probe_host)}", flush=True)
+            say(f"==> {PORT_IN_USE.format(port=args.port, host=probe_host)}")
             return 1
         if not os.environ.get("DATABASE_URL"):
-            print(f"==> PostgreSQL 18 + pgvector (embedded, {data_dir / 'pg'})", flush=True)
+            say(f"==> PostgreSQL 18 + pgvector (embedded, {data_dir / 'pg'})")
             supervisor.start(
                 Service(
                     "postgres",
@@ -103,7 +103,7 @@ def main() -> int:
             )
             os.environ["DATABASE_URL"] = services.postgres_child_url(data_dir)
         if not os.environ.get("REDIS_URL"):
-            print(f"==> Redis (embedded, {data_dir / 'redis'})", flush=True)
+            say(f"==> Redis (embedded, {data_dir / 'redis'})")
             supervisor.start(
                 Service(
                     "redis",
@@ -131,7 +131,7 @@ def main() -> int:
             beat = _celery("beat", "--loglevel=INFO", f"--schedule={data_dir / 'celerybeat-schedule'}")
             supervisor.start(Service("worker", lambda: _child(worker), tier=1, stop_timeout=30))
             supervisor.start(Service("beat", lambda: _child(beat), tier=1))
-        print(f"==> waiting for http://{probe_host}:{args.port}/readyz", flush=True)
+        say(f"==> waiting for http://{probe_host}:{args.port}/readyz")
 
         started, warned, answers = time.monotonic(), False, 0
         needed = READY_ANSWERS_PER_WORKER * max(args.workers, 1)
@@ -144,28 +144,30 @@ def main() -> int:
                     _banner(args.port, demo=not args.no_demo, server=server)
                     _lock.publish("serving")
                 elif not warned and time.monotonic() - started > READY_WARNING_SECONDS:
-                    print(f"==> not ready after {READY_WARNING_SECONDS} s: /readyz says {body}", flush=True)
+                    say(f"==> not ready after {READY_WARNING_SECONDS} s: /readyz says {body}")
                     warned = True
                 time.sleep(0.1 if ok else 0.25)
             else:
                 time.sleep(0.5)
     except KeyboardInterrupt:
-        print("\n==> stopping", flush=True)
+        say("\n==> stopping")
         return 0
     except ServiceFailed as exc:
-        print(f"==> {exc}", flush=True)
+        say(f"==> {exc}")
         return 1
     except services.ServiceStartFailed as exc:
-        print(f"==> {exc}", flush=True)
+        say(f"==> {exc}")
         return 1
     finally:
         _lock.publish("stopping")
         # A second signal must not cut the cleanup short.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
-        supervisor.stop_all()
-        _lock.release()
-        print("==> stopped", flush=True)
+        try:
+            supervisor.stop_all()
+        finally:
+            _lock.release()
+        say("==> stopped")
 
 
 def _setup(*, demo: bool) -> None:
@@ -174,11 +176,11 @@ def _setup(*, demo: bool) -> None:
     from django.db import connections
 
     django.setup()
-    print("==> migrating every schema", flush=True)
+    say("==> migrating every schema")
     call_command("migrate_schemas", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     if demo:
-        print("==> demo data", flush=True)
+        say("==> demo data")
         available = get_commands()
         for command in DEMO_COMMANDS:
             if command in available:
@@ -236,7 +238,7 @@ def _banner(port: int, *, demo: bool, server: str) -> None:
         lines.append(f"  platform admin:       http://{base}:{port}/admin/")
     lines.append(f"  health:               http://{base}:{port}/healthz  /readyz")
     lines += ["=" * 72, ""]
-    print("\n".join(lines), flush=True)
+    say("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ class RunLock:
                     ) from None
                 if owner is not None and owner.phase == "stopping" and waiting_for != owner.pid:
                     waiting_for = owner.pid
-                    say(f"==> waiting for bin/run PID {owner.pid} to finish stopping (up to {wait:.0f} s)", flush=True)
+                    say(f"==> waiting for bin/run PID {owner.pid} to finish stopping (up to {wait:.0f} s)")
                 if time.monotonic() > deadline:
                     os.close(fd)
                     pid = owner.pid if owner else "?"

@@ -15,7 +15,6 @@ service it started is gone.
 
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -32,6 +31,16 @@ OUTPUT_LINES_KEPT = 12
 EXITED = "==> {name} exited unexpectedly ({reason}); the last lines of its log{where}:"
 RESTARTING = "==> restarting {name} (restart {count} of {max} allowed in {window:.0f} s)"
 GAVE_UP = "{name} exited {count} times within {window:.0f} s ({reason}); stopping everything"
+
+
+def say(*lines: str) -> None:
+    """Print for the user, never failing: bin/run's output may be a pipe whose reader is gone
+    (a closed terminal, `| head`), and a BrokenPipeError must not cut its cleanup short and
+    orphan the servers it started."""
+    try:
+        print(*lines)
+    except OSError:
+        pass
 
 
 class ServiceFailed(Exception):
@@ -61,9 +70,8 @@ class Service:
 
 
 class Supervisor:
-    def __init__(self, say: Callable[..., None] = print) -> None:
+    def __init__(self) -> None:
         self.services: list[Service] = []
-        self.say = say
         self.stopping = False
 
     def start(self, service: Service) -> None:
@@ -80,11 +88,10 @@ class Supervisor:
     def _relay(self, service: Service, stream) -> None:
         """Print a service's output, its name in front, and keep the last lines."""
         prefix = f"{service.name:<8}| "
-        for raw in iter(stream.readline, b""):
+        for raw in iter(stream.readline, b""):  # drained to the end, or the child would block
             line = raw.decode(errors="replace").rstrip("\n")
             service.output.append(line)
-            sys.stdout.write(prefix + line + "\n")
-            sys.stdout.flush()
+            say(prefix + line)
         stream.close()
 
     def check(self) -> None:
@@ -104,9 +111,9 @@ class Supervisor:
             lines, where = log_tail(service.log_file), f" ({service.log_file})"
         else:
             lines, where = list(service.output), ""
-        self.say(EXITED.format(name=service.name, reason=reason, where=where), flush=True)
+        say(EXITED.format(name=service.name, reason=reason, where=where))
         for line in lines or ["(nothing)"]:
-            self.say(f"    {line}", flush=True)
+            say(f"    {line}")
         now = time.monotonic()
         while service.restarts and now - service.restarts[0] > RESTART_WINDOW:
             service.restarts.popleft()
@@ -115,17 +122,17 @@ class Supervisor:
             count = len(service.restarts) + 1
             raise ServiceFailed(GAVE_UP.format(name=service.name, count=count, window=RESTART_WINDOW, reason=reason))
         service.restarts.append(now)
-        self.say(
+        say(
             RESTARTING.format(name=service.name, count=len(service.restarts), max=RESTARTS_MAX, window=RESTART_WINDOW),
             flush=True,
         )
         try:
             self.start(service)
         except Exception as exc:  # noqa: BLE001 - a failed restart is one more exit
-            self.say(f"==> {service.name} did not start again: {exc}", flush=True)
+            say(f"==> {service.name} did not start again: {exc}")
             service.proc = None
             raise ServiceFailed(f"{service.name} could not be restarted: {exc}") from exc
-        self.say(f"==> {service.name} is running again", flush=True)
+        say(f"==> {service.name} is running again")
 
     def stop_all(self) -> None:
         """Stop every service, the highest tier first; within a tier all at once (each gets
@@ -135,7 +142,7 @@ class Supervisor:
             running = [s for s in self.services if s.tier == tier and s.proc is not None]
             for service in running:
                 if service.proc.poll() is None:
-                    self.say(f"==> stopping {service.name}", flush=True)
+                    say(f"==> stopping {service.name}")
                     try:
                         service.proc.send_signal(service.stop_signal)
                     except ProcessLookupError:
@@ -144,7 +151,7 @@ class Supervisor:
                 try:
                     service.proc.wait(timeout=service.stop_timeout)
                 except subprocess.TimeoutExpired:
-                    self.say(f"==> {service.name} did not stop in {service.stop_timeout:.0f} s; killing it", flush=True)
-                process_group_kill(service.proc)
+                    say(f"==> {service.name} did not stop in {service.stop_timeout:.0f} s; killing it")
+                process_group_kill(service.proc)  # and whatever it left behind
                 if service._reader is not None:
                     service._reader.join(timeout=2)

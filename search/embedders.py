@@ -105,10 +105,14 @@ class LocalEmbedder:
             if self._model is None:
                 self._state = "loading"
                 try:
-                    self._model = self._model_load()
+                    model = self._model_load()
+                    # One text through it too: torch's first forward pass sets itself up
+                    # (≈1 s here), which the first query would otherwise still pay.
+                    model.encode(["warm up"], show_progress_bar=False)
                 except Exception as exc:
                     self._state = f"error: {exc.__class__.__name__}: {exc}"
                     raise
+                self._model = model
                 self._state = "ok"
         return self._model
 

@@ -13,26 +13,15 @@ import urllib.request
 
 import pytest
 
-from config.webserver import WEB_SERVERS, web_command
-from conftest import ROOT, TENANT_A, http_wait, port_free, service_env
+from config.webserver import WEB_SERVERS
+from conftest import TENANT_A, port_free, web_server_start
 
 pytestmark = pytest.mark.django_db
 SIGNAL_AFTER = 0.15
 
 
 def _serve(server: str, log_path, *, access_log: bool) -> tuple[subprocess.Popen, int]:
-    port = next(p for p in range(8350, 8400) if port_free(p))
-    argv = web_command(server=server, host="127.0.0.1", port=port, workers=1, access_log=access_log)
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            argv, cwd=ROOT, env=service_env(HTTPS="0", SEARCH_WARM_START="0"), stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        http_wait(port, proc, log_path)
-    except RuntimeError:
-        proc.kill()
-        raise
-    return proc, port
+    return web_server_start(server, log_path, ports=range(8350, 8400), access_log=access_log)
 
 
 def _get(port: int, path: str, host: str = "localhost") -> int:

@@ -19,7 +19,7 @@ class Command(BaseCommand):
                 continue
             with tenant_context(tenant):
                 specs = [{**spec, "nav": nav} for spec in pages]
-                specs.append({"slug": seed["slug"], "title": seed["title"], "blocks": seed["blocks"], "nav": seed["nav"]})
+                specs.append({key: seed[key] for key in ("slug", "title", "blocks", "nav")})
                 created = sum(self._page_ensure(spec) for spec in specs)
             self.stdout.write(f"{schema_name}: {created} demo page(s) created, {len(specs) - created} already there")
 
