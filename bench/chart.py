@@ -130,10 +130,34 @@ def events(ax) -> None:
     _target(ax, 5000, "relay target 5,000")
 
 
+def restart(ax) -> None:
+    record = _read("restart")
+    if not _title(ax, "bin/run: first search and stop -> start, s (log)", record):
+        return
+    figures = record["figures"]
+    labels, values, colors = [], [], []
+    for key, label in (
+        ("first_visitor_search_ms", "first\nsearch"),
+        ("first_api_search_ms", "first API\nsearch"),
+    ):
+        labels += [f"{label}\nbefore", f"{label}\nwarm"]
+        values += [figures["lazy"][key] / 1000, figures["warm"][key] / 1000]
+        colors += [GREY, BLUE]
+    labels += ["stop", "stop ->\n200, warm", "stop ->\nbanner, warm"]
+    values += [figures["stop_s"], figures["warm"]["first_200_s"], figures["warm"]["banner_s"]]
+    colors += [BLUE] * 3
+    bars = ax.bar(labels, values, color=colors)
+    ax.bar_label(bars, labels=[f"{v:.1f}" for v in values], padding=2, fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_yscale("log")
+
+
 def main() -> int:
-    fig, axes = plt.subplots(2, 3, figsize=(16, 9))
-    for draw, ax in zip((pages, api, provisioning, search, search_latency, events), axes.flat, strict=True):
+    fig, axes = plt.subplots(2, 4, figsize=(21, 9))
+    panels = (pages, api, provisioning, restart, search, search_latency, events)
+    for draw, ax in zip(panels, axes.flat, strict=False):
         draw(ax)
+    axes.flat[-1].set_axis_off()
     fig.suptitle("Benchmarks on this machine (2 cores, shared): last run of each bench/*.py", fontsize=12)
     fig.tight_layout(h_pad=3)
     fig.savefig(OUT)
