@@ -122,10 +122,7 @@ class Supervisor:
             count = len(service.restarts) + 1
             raise ServiceFailed(GAVE_UP.format(name=service.name, count=count, window=RESTART_WINDOW, reason=reason))
         service.restarts.append(now)
-        say(
-            RESTARTING.format(name=service.name, count=len(service.restarts), max=RESTARTS_MAX, window=RESTART_WINDOW),
-            flush=True,
-        )
+        say(RESTARTING.format(name=service.name, count=len(service.restarts), max=RESTARTS_MAX, window=RESTART_WINDOW))
         try:
             self.start(service)
         except Exception as exc:  # noqa: BLE001 - a failed restart is one more exit
