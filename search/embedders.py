@@ -106,8 +106,8 @@ class LocalEmbedder:
                 self._state = "loading"
                 try:
                     model = self._model_load()
-                    # One text through it too: torch's first forward pass sets itself up
-                    # (≈1 s here), which the first query would otherwise still pay.
+                    # One text through it too (≈50 ms): "ok" means a vector came out, not
+                    # only that the weights loaded.
                     model.encode(["warm up"], show_progress_bar=False)
                 except Exception as exc:
                     self._state = f"error: {exc.__class__.__name__}: {exc}"
