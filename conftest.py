@@ -178,7 +178,12 @@ def web_server_start(
     argv = web_command(server=server, host="127.0.0.1", port=port, workers=1, access_log=access_log)
     with log.open("w") as out:
         proc = subprocess.Popen(
-            argv, cwd=ROOT, env=service_env(HTTPS="0", SEARCH_WARM_START="0"), stdout=out, stderr=subprocess.STDOUT
+            argv,
+            cwd=ROOT,
+            # Unbuffered, as bin/run runs it: a log line is in the file once it is written.
+            env=service_env(HTTPS="0", SEARCH_WARM_START="0", PYTHONUNBUFFERED="1"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         http_wait(port, proc, log)

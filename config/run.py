@@ -152,10 +152,7 @@ def main() -> int:
     except KeyboardInterrupt:
         say("\n==> stopping")
         return 0
-    except ServiceFailed as exc:
-        say(f"==> {exc}")
-        return 1
-    except services.ServiceStartFailed as exc:
+    except (ServiceFailed, services.ServiceStartFailed) as exc:
         say(f"==> {exc}")
         return 1
     finally:

@@ -77,9 +77,15 @@ def test_a_request_in_flight_when_the_server_is_told_to_stop_is_answered(server,
 def test_access_log_only_when_asked(server, access_log, tmp_path):
     log_path = tmp_path / "server.log"
     proc, port = _serve(server, log_path, access_log=access_log)
+    line = "GET /static/content/site.css"
     try:
         assert _get(port, "/static/content/site.css") == 200  # static files, served by both
+        # The line is written after the answer is sent: give it a moment (the whole moment
+        # when none is expected).
+        deadline = time.monotonic() + 3
+        while line not in log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    assert ("GET /static/content/site.css" in log_path.read_text()) is access_log
+    assert (line in log_path.read_text()) is access_log
