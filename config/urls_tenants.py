@@ -14,3 +14,9 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("", include("content.urls")),
 ]
+
+# Error pages: problem+json under /api/, a plain page elsewhere, 503 during outages.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
