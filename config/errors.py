@@ -101,8 +101,8 @@ def server_error_response(request, exc: BaseException | None) -> HttpResponse:
 # --- Django's error handlers (handler400/403/404/500 in config/urls_*.py) ---------------
 
 
-def bad_request(request, exception=None) -> HttpResponse:
-    return _answer(request, 400, BAD_REQUEST)
+def bad_request(request, exception=None, message: str = BAD_REQUEST) -> HttpResponse:
+    return _answer(request, 400, message)
 
 
 def permission_denied(request, exception=None) -> HttpResponse:

@@ -84,6 +84,7 @@ TENANT_SPARE_POOL_SIZE = env_int("TENANT_SPARE_POOL_SIZE", 3)
 
 MIDDLEWARE = [
     "config.health.HealthMiddleware",
+    "config.middleware.UrlNulMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
