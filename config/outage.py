@@ -49,3 +49,11 @@ class OutageLogFilter(logging.Filter):
         if getattr(record, "status_code", None) != 503:
             return True
         return _due("http-503")[0]
+
+
+def outage_log_reset() -> None:
+    """Forget what was logged: the next failure of each dependency is logged at once
+    (a test that counts the lines starts from here)."""
+    with _lock:
+        _last_logged.clear()
+        _unlogged.clear()
