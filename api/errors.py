@@ -23,6 +23,7 @@ from ninja.parser import Parser
 from config.errors import server_error_response
 from config.json_input import JsonInvalid, JsonRefused, json_loads, text_problem
 from content.blocks import BlocksInvalid
+from logins.limits import LoginLocked
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -239,6 +240,12 @@ def _unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
     return problem_response(404, NOT_FOUND)
 
 
+def _login_locked(request, exc: LoginLocked) -> HttpResponse:
+    response = problem_response(429, str(exc))
+    response["Retry-After"] = str(exc.wait)
+    return response
+
+
 def _server_error(request, exc: Exception) -> HttpResponse:
     """Whatever no other handler claims: 503 while the database is unreachable, else a 500
     that says "internal error" and a request id (the traceback is logged with that id)."""
@@ -258,6 +265,7 @@ def problem_handlers_register(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(RequestDataTooBig, _too_large)
     api.add_exception_handler(BlocksInvalid, _blocks_invalid)
+    api.add_exception_handler(LoginLocked, _login_locked)
     api.add_exception_handler(Exception, _server_error)  # looked up by the exception's MRO: the last resort
 
 

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
 from api.auth import TENANT_CLAIM, api_key_digest, token_password_current
 from api.models import ApiKey
+from logins.limits import LoginLocked
 
 NAME_EMPTY = "Give the key a name."
 NAME_TOO_LONG = "At most 100 characters."
@@ -89,8 +90,11 @@ def _pair(refresh: RefreshToken) -> dict:
 
 
 def token_obtain(*, username: str, password: str, request=None) -> dict:
-    """An access + refresh pair for a user of the current tenant (both carry its schema)."""
+    """An access + refresh pair for a user of the current tenant (both carry its schema).
+    Raises LoginLocked (a 429) while this client is locked out for too many failures."""
     user = authenticate(request, username=username, password=password)
+    if user is None and getattr(request, "login_locked_for", None):
+        raise LoginLocked(request.login_locked_for)
     if user is None or not user.is_active:
         raise AuthenticationError(message=CREDENTIALS_INVALID)
     with transaction.atomic():

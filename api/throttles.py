@@ -17,6 +17,7 @@ from ninja.throttling import BaseThrottle
 from redis import RedisError
 
 from api.models import ApiKey
+from config.cache import redis_pipeline
 from config.outage import outage_log
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -40,8 +41,7 @@ def window_count(key: str, period: int) -> int:
     """
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        full_key = backend.make_and_validate_key(key)
-        pipe = backend._cache.get_client(full_key, write=True).pipeline(transaction=False)
+        pipe, (full_key,) = redis_pipeline(key)
         pipe.incr(full_key)
         pipe.expire(full_key, period + 1)  # the window's number is in the key: the TTL only cleans up
         count, _ = pipe.execute()

@@ -3,10 +3,12 @@
 from django.urls import path
 
 from api.platform import platform_api
+from logins.views import login_limited
 from tenants.admin import platform_site
 from tenants.views import platform_home
 
 urlpatterns = [
+    path("admin/login/", login_limited(platform_site), name="platform-admin-login"),
     path("admin/", platform_site.urls),
     path("api/", platform_api.urls),
     path("", platform_home, name="platform-home"),

@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.api import api
+from logins.views import login_limited
 
 admin.site.site_header = "Site editor"
 admin.site.site_title = "Site editor"
 
 urlpatterns = [
+    path("admin/login/", login_limited(admin.site), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("search/", include("search.urls")),
