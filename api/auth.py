@@ -25,6 +25,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from api.errors import ApiPermissionDenied
 from api.models import ApiKey
+from api.revocation import token_revoked
 
 TENANT_CLAIM = "tenant"
 API_KEY_SCHEME = "Api-Key"
@@ -36,6 +37,7 @@ TOKEN_INVALID = "The access token is invalid or expired."  # noqa: S105 (a messa
 TOKEN_WRONG_TENANT = "The access token was issued for another site."  # noqa: S105
 TOKEN_PASSWORD_CHANGED = "The password changed since this token was issued: log in again."  # noqa: S105
 TOKEN_USER_UNKNOWN = "The access token's user does not exist or is inactive."  # noqa: S105
+TOKEN_REVOKED = "The access token was revoked (logged out, or the user was deactivated): log in again."  # noqa: S105
 KEY_INVALID = "The API key is invalid, expired or revoked."
 _API_KEY_SHAPE = re.compile(r"^(?P<prefix>[A-Za-z0-9]{1,32})\.(?P<secret>[A-Za-z0-9_-]{1,128})$")
 KEY_SCOPE_MISSING = "The API key lacks the scope {scope!r}."
@@ -56,6 +58,8 @@ class JWTAuth(HttpBearer):
             raise AuthenticationError(message=TOKEN_INVALID) from exc
         if access.get(TENANT_CLAIM) != current_schema(request):
             raise AuthenticationError(message=TOKEN_WRONG_TENANT)
+        if token_revoked(access):  # logged out, user deactivated: Redis, no SQL
+            raise AuthenticationError(message=TOKEN_REVOKED)
         user = (
             get_user_model()
             .objects.filter(**{jwt_settings.USER_ID_FIELD: access.get(jwt_settings.USER_ID_CLAIM), "is_active": True})

@@ -3,7 +3,6 @@ admin): the sixth wrong password in a row is a 429 with Retry-After, counts are 
 per (IP, username) and per IP, a success clears the username's count, and Redis down
 leaves logins working (not limited)."""
 
-import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
