@@ -1,7 +1,7 @@
 """Writes of the api app: API keys and JWT pairs bound to the current tenant."""
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import ValidationError
@@ -54,6 +54,10 @@ def api_key_create(
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its plain text, which is never stored nor shown again."""
     scopes = list(dict.fromkeys(scopes))
+    if expires_at is not None:
+        # Stored in UTC: ISO 8601 allows offsets up to ±23:59, PostgreSQL only up to ±15:59
+        # (a -22:29 expiry was a DataError, a 500). A naive time is taken as UTC.
+        expires_at = expires_at.astimezone(UTC) if timezone.is_aware(expires_at) else expires_at.replace(tzinfo=UTC)
     api_key_validate(name=name, scopes=scopes, expires_at=expires_at)
     secret = secrets.token_urlsafe(SECRET_BYTES)
     with transaction.atomic():
