@@ -109,8 +109,8 @@ def permission_denied(request, exception=None) -> HttpResponse:
     return _answer(request, 403, FORBIDDEN)
 
 
-def page_not_found(request, exception=None) -> HttpResponse:
-    return _answer(request, 404, NOT_FOUND)
+def page_not_found(request, exception=None, message: str = NOT_FOUND) -> HttpResponse:
+    return _answer(request, 404, message)
 
 
 def server_error(request) -> HttpResponse:
