@@ -152,12 +152,36 @@ def restart(ax) -> None:
     ax.set_yscale("log")
 
 
+def faults(ax) -> None:
+    record = _read("faults")
+    if not _title(ax, "Faults: req/s this checkout vs base revision; Redis down", record):
+        return
+    figures = record["figures"]
+    labels, values, colors = [], [], []
+    for target, result in figures["hot_paths"].items():
+        short = target.replace("cached page ", "page\n").replace("API read JWT ", "API JWT\n")
+        for tree in ("base", "this"):
+            if tree in result:
+                labels.append(f"{short}\n{tree}")
+                values.append(result[tree]["rps"])
+                colors.append(GREY if tree == "base" else BLUE)
+    for target, result in figures["redis_down"].items():
+        short = target.replace("cached page ", "page\n").replace("API read JWT ", "API JWT\n")
+        labels.append(f"{short}\nRedis down")
+        values.append(result["redis_down_rps"])
+        colors.append("#c0392b")
+    _bars(ax, labels, values, colors)
+    ax.tick_params(axis="x", labelsize=7)
+
+
 def main() -> int:
-    fig, axes = plt.subplots(2, 4, figsize=(21, 9))
-    panels = (pages, api, provisioning, restart, search, search_latency, events)
+    panels = (pages, api, provisioning, restart, search, search_latency, events, faults)
+    rows = -(-len(panels) // 3)
+    fig, axes = plt.subplots(rows, 3, figsize=(16, 4.5 * rows))
+    for ax in axes.flat[len(panels) :]:
+        ax.set_axis_off()
     for draw, ax in zip(panels, axes.flat, strict=False):
         draw(ax)
-    axes.flat[-1].set_axis_off()
     fig.suptitle("Benchmarks on this machine (2 cores, shared): last run of each bench/*.py", fontsize=12)
     fig.tight_layout(h_pad=3)
     fig.savefig(OUT)

@@ -28,7 +28,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from redis import RedisError
 
+from config.outage import outage_log
 from search.embedders import Embedder, embed_checked, embedder_get
 from search.models import SEARCH_CONFIG
 
@@ -76,10 +78,17 @@ def query_embedding(query: str, *, embedder: Embedder | None = None) -> list[flo
     """The query's vector, cached in Redis: a repeated query never touches the model."""
     embedder = embedder or embedder_get()
     key = f"search:qvec:{embedder.name}:{hashlib.sha256(query.encode()).hexdigest()}"
-    vector = cache.get(key)
+    try:
+        vector = cache.get(key)
+    except RedisError as exc:  # the model answers without its cache
+        outage_log("redis", "query vectors computed without their cache", exc)
+        return embed_checked(embedder, [query])[0]
     if vector is None:
         vector = embed_checked(embedder, [query])[0]
-        cache.set(key, vector, settings.SEARCH_QUERY_CACHE_SECONDS)
+        try:
+            cache.set(key, vector, settings.SEARCH_QUERY_CACHE_SECONDS)
+        except RedisError as exc:
+            outage_log("redis", "query vectors computed without their cache", exc)
     return vector
 
 

@@ -84,6 +84,7 @@ TENANT_SPARE_POOL_SIZE = env_int("TENANT_SPARE_POOL_SIZE", 3)
 
 MIDDLEWARE = [
     "config.health.HealthMiddleware",
+    "config.middleware.UrlNulMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -142,6 +143,12 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "TIMEOUT": env_int("CACHE_TIMEOUT", 3600),
+        # A cache that does not answer within this is down: callers fall back at once
+        # rather than hold the request (redis-py waits forever by default).
+        "OPTIONS": {
+            "socket_connect_timeout": float(env_str("CACHE_SOCKET_TIMEOUT", "1")),
+            "socket_timeout": float(env_str("CACHE_SOCKET_TIMEOUT", "1")),
+        },
     }
 }
 DOMAIN_CACHE_TIMEOUT = env_int("DOMAIN_CACHE_TIMEOUT", 3600)
