@@ -69,9 +69,9 @@ class Chunk(models.Model):
     embedded_at = models.DateTimeField()
     # The body's sentences (search.chunking) and, when there are two or more, one
     # vector each (half precision: they only re-score the candidates the chunk vectors
-    # found and pick the snippet, no index is built on them). NULL vectors: a row
-    # indexed before sentences existed; the next page_index embeds it again.
-    sentences = ArrayField(models.TextField(), default=list, blank=True)
+    # found and pick the snippet; no index is built on them). NULL vectors: a row
+    # indexed before sentences existed, or bulk-loaded; the next page_index embeds it.
+    sentences = ArrayField(models.TextField(), default=list, blank=True, null=True)
     sentence_embeddings = HalfVectorArrayField(null=True, blank=True)
 
     class Meta:

@@ -64,6 +64,8 @@ _HEADLINE_OPTIONS = (
     f"StartSel={_MARK_START}, StopSel={_MARK_STOP}, MaxWords=30, MinWords=12, "
     'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
 )
+# A sentence (at most chunking.SENTENCE_MAX_WORDS, or two short ones) is shown whole.
+_SENTENCE_HEADLINE_OPTIONS = f"StartSel={_MARK_START}, StopSel={_MARK_STOP}, HighlightAll=true"
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -113,7 +115,9 @@ def query_embedding(query: str, *, embedder: Embedder | None = None) -> list[flo
 # the most-common list gets half the smallest frequency listed); before that, counted
 # through the GIN index, which only happens on tables autovacuum has never analysed
 # (fewer than ~50 rows changed since they were created), where counting is cheap.
-# idf is BM25's, ln(1 + (n - df + 0.5) / (df + 0.5)): ~0 for a word in every chunk.
+# idf is BM25's, ln(1 + (n - df + 0.5) / (df + 0.5)): ~0 for a word in every chunk; a
+# word the site never uses counts as if it were in one chunk (df 1), so on a site of a
+# few chunks a word it does use is not outweighed by every word it doesn't.
 _TERMS = """
 stats AS (
     SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs, cl.reltuples AS n
@@ -142,7 +146,7 @@ counted AS (
 ),
 terms AS (
     SELECT t.lexeme, t.query, t.df,
-           ln(1 + (greatest(size.n - t.df, 0) + 0.5) / (t.df + 0.5)) AS idf,
+           ln(1 + (greatest(size.n - greatest(t.df, 1), 0) + 0.5) / (greatest(t.df, 1) + 0.5)) AS idf,
            row_number() OVER (ORDER BY t.df, t.lexeme) AS rarity
     FROM counted t, size
 ),
@@ -221,17 +225,18 @@ best AS (
     ORDER BY s.page_id, {score} DESC, s.position
 ),
 top AS (
-    SELECT * FROM best ORDER BY score DESC, page_id LIMIT %(limit)s
+    SELECT *, sentence IS NULL OR share >= %(snippet_share)s AS keyword_snippet
+    FROM best ORDER BY score DESC, page_id LIMIT %(limit)s
 )
 SELECT b.page_id, p.slug, p.published_title, b.id, b.score::float8,
        ts_headline(
            %(config)s::regconfig,
-           CASE WHEN b.sentence IS NULL OR b.share >= %(snippet_share)s
-                THEN substr(b.text, strpos(b.text, E'\\n') + 1)
+           CASE WHEN b.keyword_snippet THEN substr(b.text, strpos(b.text, E'\\n') + 1)
                 ELSE array_to_string(b.sentences[b.sentence : b.sentence + CASE
                     WHEN array_length(string_to_array(b.sentences[b.sentence], ' '), 1) < 8 THEN 1 ELSE 0 END], ' ')
            END,
-           q.query, %(headline)s)
+           q.query,
+           CASE WHEN b.keyword_snippet THEN %(headline)s ELSE %(sentence_headline)s END)
 FROM top b JOIN content_page p ON p.id = b.page_id, q
 ORDER BY b.score DESC, b.page_id
 """
@@ -294,6 +299,7 @@ def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | N
         # a semantic one always shows its best sentence.
         "snippet_share": settings.SEARCH_SNIPPET_KEYWORD_SHARE if mode == Mode.HYBRID else 2.0,
         "headline": _HEADLINE_OPTIONS,
+        "sentence_headline": _SENTENCE_HEADLINE_OPTIONS,
         "limit": limit,
     }
 

@@ -255,9 +255,9 @@ QUESTIONS = [
     none("who won the football world cup"),
     none("zqattack"),
     none("sourdough pizza recipe"),
-    none("weather in Eindhoven tomorrow"),
+    none("weather in Eindhoven tomorrow", near=True),
     none("cheap flights to Barcelona"),
-    none("robot vacuum cleaner for my flat"),
+    none("robot vacuum cleaner for my flat", near=True),
 ]
 
 SITE = Site(name="acme", pages=PAGES, questions=QUESTIONS)

@@ -278,8 +278,8 @@ QUESTIONS = [
     none("asdfgh jkl"),
     none("cheap flights to Rome"),
     none("how to bake bread"),
-    none("car insurance quote"),
-    none("do you repair motorbikes"),
+    none("car insurance quote", near=True),
+    none("do you repair motorbikes", near=True),
     none("stock market news today"),
     none("wedding venue booking"),
 ]

@@ -246,11 +246,11 @@ QUESTIONS = [
     none("how to descale an espresso machine"),
     none("vacuum gripper for cardboard boxes"),
     none("bike tyre pressure"),
-    none("eye test and glasses prices"),
+    none("eye test and glasses prices", near=True),
     none("ljkhg poiuy"),
     none("best time to plant tomatoes"),
-    none("vaccinations for my cat"),
-    none("hearing aid batteries"),
+    none("vaccinations for my cat", near=True),
+    none("hearing aid batteries", near=True),
 ]
 
 SITE = Site(name="clinic", pages=PAGES, questions=QUESTIONS)

@@ -4,7 +4,8 @@ Metrics, per mode:
 
 - recall@5: share of answerable questions with an answer page among the first five;
 - MRR@10: mean of 1/rank of the first answer page in the first ten (0 if absent);
-- no-answer accuracy: share of Kind.NONE questions answered with an empty list.
+- no-answer accuracy: share of Kind.NONE questions answered with an empty list (also
+  split into unrelated questions and `near` ones, about a neighbouring service).
 
 An answerable question that gets an empty list counts as a miss in recall and MRR, so
 a floor that drops too much shows up there.
@@ -31,6 +32,8 @@ class Scores:
     reciprocal: float = 0.0
     unanswerable: int = 0
     empty_when_none: int = 0
+    near: int = 0
+    empty_when_near: int = 0
     misses: list[str] = field(default_factory=list)
 
     @property
@@ -45,12 +48,23 @@ class Scores:
     def no_answer(self) -> float:
         return self.empty_when_none / self.unanswerable if self.unanswerable else 0.0
 
+    @property
+    def no_answer_unrelated(self) -> float:
+        unrelated = self.unanswerable - self.near
+        return (self.empty_when_none - self.empty_when_near) / unrelated if unrelated else 0.0
+
+    @property
+    def no_answer_near(self) -> float:
+        return self.empty_when_near / self.near if self.near else 0.0
+
     def as_dict(self) -> dict:
         return {
             "mode": self.mode,
             "recall_at_5": round(self.recall, 4),
             "mrr_at_10": round(self.mrr, 4),
             "no_answer_accuracy": round(self.no_answer, 4),
+            "no_answer_unrelated": round(self.no_answer_unrelated, 4),
+            "no_answer_near": round(self.no_answer_near, 4),
             "answerable": self.answerable,
             "unanswerable": self.unanswerable,
         }
@@ -91,10 +105,12 @@ def answers_score(answers: list[Answer], *, mode: str, kinds: tuple[Kind, ...] =
             continue
         if question.kind == Kind.NONE:
             scores.unanswerable += 1
+            scores.near += question.near
             if answer.slugs:
                 scores.misses.append(f"[{answer.site}] {question.text!r} -> {answer.slugs[:3]}")
             else:
                 scores.empty_when_none += 1
+                scores.empty_when_near += question.near
             continue
         scores.answerable += 1
         ranks = [answer.slugs.index(slug) for slug in question.answers if slug in answer.slugs]
@@ -110,8 +126,10 @@ def answers_score(answers: list[Answer], *, mode: str, kinds: tuple[Kind, ...] =
 
 
 def scores_table(rows: list[Scores], *, title: str) -> str:
-    lines = [f"{title}", f"{'mode':<10}{'recall@5':>10}{'MRR@10':>9}{'no-answer':>11}   (answerable, unanswerable)"]
+    header = f"{'mode':<10}{'recall@5':>10}{'MRR@10':>9}{'no-answer':>11}{'unrelated':>11}{'near':>7}"
+    lines = [title, header + "   (answerable, unanswerable, near)"]
     for row in rows:
-        counts = f"({row.answerable}, {row.unanswerable})"
-        lines.append(f"{row.mode:<10}{row.recall:>10.3f}{row.mrr:>9.3f}{row.no_answer:>11.3f}   {counts}")
+        figures = f"{row.recall:>10.3f}{row.mrr:>9.3f}{row.no_answer:>11.3f}"
+        figures += f"{row.no_answer_unrelated:>11.3f}{row.no_answer_near:>7.3f}"
+        lines.append(f"{row.mode:<10}{figures}   ({row.answerable}, {row.unanswerable}, {row.near})")
     return "\n".join(lines)

@@ -216,8 +216,8 @@ QUESTIONS = [
     none("how to file a tax return"),
     none("xkcd qwerty asdf"),
     none("train timetable to Porto"),
-    none("do you sell tea"),
-    none("opening hours of the Lisbon aquarium"),
+    none("do you sell tea", near=True),
+    none("opening hours of the Lisbon aquarium", near=True),
 ]
 
 SITE = Site(name="globex", pages=PAGES, questions=QUESTIONS)

@@ -7,8 +7,9 @@ Three kinds of question, because a site search meets all three:
 - `EXACT`: the site's own terms: product names, codes, prices, people, addresses
   ("VG-10", "€890 a month"), which a 384-dimension sentence model blurs;
 - `NONE`: nothing on this site answers it (another site's subject, general knowledge,
-  a typo storm, or a neighbouring service the site does not offer): the right result
-  is an empty list.
+  a typo storm, or a neighbouring service the site does not offer: `near`, another
+  vehicle, drink or health service, the weather of the site's own city): the right
+  result is an empty list.
 """
 
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ class Question:
     kind: Kind
     # Slugs of the pages that answer it (any of them counts); empty for Kind.NONE.
     answers: tuple[str, ...] = ()
+    # Kind.NONE only: about a service or place next to the site's own.
+    near: bool = False
 
 
 def paraphrase(text: str, *answers: str) -> Question:
@@ -37,8 +40,8 @@ def exact(text: str, *answers: str) -> Question:
     return Question(text, Kind.EXACT, answers)
 
 
-def none(text: str) -> Question:
-    return Question(text, Kind.NONE)
+def none(text: str, *, near: bool = False) -> Question:
+    return Question(text, Kind.NONE, near=near)
 
 
 @dataclass(frozen=True)
