@@ -119,7 +119,7 @@ def query_embedding(query: str, *, embedder: Embedder | None = None) -> list[flo
 # word the site never uses counts as if it were in one chunk (df 1), so on a site of a
 # few chunks a word it does use is not outweighed by every word it doesn't.
 _TERMS = """
-stats AS (
+stats AS MATERIALIZED (
     SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs, cl.reltuples AS n
     FROM pg_stats s
     JOIN pg_class cl ON cl.relname = s.tablename AND cl.relnamespace = current_schema()::regnamespace
@@ -134,15 +134,15 @@ lexemes AS (
            ('''' || replace(replace(t.lexeme, '\\', '\\\\'), '''', '''''') || '''')::tsquery AS query
     FROM unnest(to_tsvector(%(config)s::regconfig, %(words)s)) t
 ),
-counted AS (
+common AS (
+    SELECT u.lexeme, u.freq FROM stats, unnest(stats.elems, stats.freqs) u(lexeme, freq)
+),
+counted AS MATERIALIZED (
     SELECT l.lexeme, l.query, coalesce(
-        (SELECT s.n * coalesce(
-                    (SELECT u.freq FROM unnest(s.elems, s.freqs) u(lexeme, freq) WHERE u.lexeme = l.lexeme),
-                    s.freqs[array_length(s.elems, 1) + 1] / 2)
-         FROM stats s),
+        (SELECT s.n * coalesce(c.freq, s.freqs[array_length(s.elems, 1) + 1] / 2) FROM stats s),
         (SELECT count(*) FROM search_chunk c WHERE c.search_vector @@ l.query)
     )::float8 AS df
-    FROM lexemes l
+    FROM lexemes l LEFT JOIN common c ON c.lexeme = l.lexeme
 ),
 terms AS (
     SELECT t.lexeme, t.query, t.df,
@@ -213,7 +213,7 @@ _SENTENCE = """
 # body; for a semantic match its best sentence (with the next one when it is shorter
 # than 8 words), matched words marked either way.
 _PICK = """
-scored AS (
+scored AS MATERIALIZED (
     SELECT c.id, c.page_id, c.position, c.text, c.sentences, {sentence_index} AS sentence,
            {similarity} AS similarity, coalesce({share}, 0) AS share
     FROM ({candidates}) k JOIN search_chunk c ON c.id = k.id CROSS JOIN q{sentence_join}
