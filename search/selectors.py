@@ -56,6 +56,8 @@ from search.models import SEARCH_CONFIG
 QUERY_TOO_LONG = "the query is too long: at most {max} characters"
 QUERY_MAX_CHARS = 500
 LIMIT_MAX = 50
+# Candidates whose sentences are compared with the query (see _SENTENCE).
+RESCORED = 20
 
 # Snippet markers: control characters never survive chunking (search.chunking strips
 # them), so after HTML-escaping the headline only ours turn into <mark>.
@@ -164,10 +166,10 @@ _SHARE = "(SELECT coalesce(sum(t.idf), 0) FROM terms t WHERE {tsvector} @@ t.que
 
 _SEMANTIC = """
 semantic AS (
-    SELECT c.id
+    SELECT c.id, c.embedding::vector({dimensions}) <=> %(vector)s::vector({dimensions}) AS distance
     FROM search_chunk c JOIN content_page p ON p.id = c.page_id
     WHERE p.status = 'published'
-    ORDER BY c.embedding::vector({dimensions}) <=> %(vector)s::vector({dimensions})
+    ORDER BY distance
     LIMIT %(candidates)s
 )"""
 
@@ -192,34 +194,33 @@ keyword AS (
 )"""
 
 _SCORE = {
-    Mode.SEMANTIC: "s.similarity",
-    Mode.KEYWORD: "s.share",
-    Mode.HYBRID: "s.similarity + %(keyword_weight)s * s.share",
+    Mode.SEMANTIC: "{s}.similarity",
+    Mode.KEYWORD: "{s}.share",
+    Mode.HYBRID: "{s}.similarity + %(keyword_weight)s * {s}.share",
 }
 
-# The best sentence of each candidate by its own vector: its similarity counts when
-# higher than the chunk's (a short answer inside a longer chunk), and it is the
-# snippet of a semantic match.
-_SENTENCE = """
-    LEFT JOIN LATERAL (
-        SELECT u.i, 1 - (u.v <=> %(vector)s::halfvec({dimensions})) AS similarity
-        FROM unnest(c.sentence_embeddings) WITH ORDINALITY u(v, i)
-        ORDER BY u.v <=> %(vector)s::halfvec({dimensions})
-        LIMIT 1
-    ) sentence ON true"""
-
-# The snippet: for a keyword match (share >= SEARCH_SNIPPET_KEYWORD_SHARE, or no
-# sentence vectors) ts_headline's fragments around the matched words of the chunk's
-# body; for a semantic match its best sentence (with the next one when it is shorter
-# than 8 words), matched words marked either way.
+# Scoring in three steps, each row read once: every candidate's chunk similarity (the
+# distance the index scan computed, when it found it) and keyword share; then the
+# best RESCORED of them by that score also compare the query with each of their
+# sentences (a one-line answer inside a chunk about other things); then the best
+# chunk per page above the floor.
 _PICK = """
+candidates AS (
+    SELECT DISTINCT ON (id) id, distance
+    FROM ({candidates}) u
+    ORDER BY id, distance NULLS LAST
+),
+chunks AS MATERIALIZED (
+    SELECT c.id, c.page_id, c.position, {similarity} AS similarity, coalesce({share}, 0) AS share
+    FROM candidates k JOIN search_chunk c ON c.id = k.id CROSS JOIN q
+),
 scored AS MATERIALIZED (
-    SELECT c.id, c.page_id, c.position, c.text, c.sentences, {sentence_index} AS sentence,
-           {similarity} AS similarity, coalesce({share}, 0) AS share
-    FROM ({candidates}) k JOIN search_chunk c ON c.id = k.id CROSS JOIN q{sentence_join}
+    SELECT ch.id, ch.page_id, ch.position, ch.share, {sentence_index} AS sentence,
+           {rescored_similarity} AS similarity
+    FROM chunks ch{sentence_join}
 ),
 best AS (
-    SELECT DISTINCT ON (s.page_id) s.page_id, s.id, s.text, s.sentences, s.sentence, s.share, {score} AS score
+    SELECT DISTINCT ON (s.page_id) s.page_id, s.id, s.sentence, s.share, {score} AS score
     FROM scored s
     WHERE {score} >= %(min_score)s
     ORDER BY s.page_id, {score} DESC, s.position
@@ -231,15 +232,26 @@ top AS (
 SELECT b.page_id, p.slug, p.published_title, b.id, b.score::float8,
        ts_headline(
            %(config)s::regconfig,
-           CASE WHEN b.keyword_snippet THEN substr(b.text, strpos(b.text, E'\\n') + 1)
-                ELSE array_to_string(b.sentences[b.sentence : b.sentence + CASE
-                    WHEN array_length(string_to_array(b.sentences[b.sentence], ' '), 1) < 8 THEN 1 ELSE 0 END], ' ')
+           CASE WHEN b.keyword_snippet THEN substr(c.text, strpos(c.text, E'\\n') + 1)
+                ELSE array_to_string(c.sentences[b.sentence : b.sentence + CASE
+                    WHEN array_length(string_to_array(c.sentences[b.sentence], ' '), 1) < 8 THEN 1 ELSE 0 END], ' ')
            END,
            q.query,
            CASE WHEN b.keyword_snippet THEN %(headline)s ELSE %(sentence_headline)s END)
-FROM top b JOIN content_page p ON p.id = b.page_id, q
+FROM top b JOIN content_page p ON p.id = b.page_id JOIN search_chunk c ON c.id = b.id, q
 ORDER BY b.score DESC, b.page_id
 """
+
+# The sentences of the best RESCORED candidates by chunk score (the others keep their
+# chunk similarity: below those, a sentence rarely lifts a chunk into the results).
+_SENTENCE = """
+    LEFT JOIN LATERAL (
+        SELECT u.i, 1 - (u.v <=> %(vector)s::halfvec({dimensions})) AS similarity
+        FROM search_chunk c, unnest(c.sentence_embeddings) WITH ORDINALITY u(v, i)
+        WHERE c.id = ch.id AND ch.id IN (SELECT id FROM chunks ORDER BY {chunk_score} DESC, id LIMIT %(rescored)s)
+        ORDER BY u.v <=> %(vector)s::halfvec({dimensions})
+        LIMIT 1
+    ) sentence ON true"""
 
 
 def search_sql(mode: Mode) -> str:
@@ -248,24 +260,26 @@ def search_sql(mode: Mode) -> str:
     lists = []
     if mode in (Mode.HYBRID, Mode.SEMANTIC):
         ctes.append(_SEMANTIC)
-        lists.append("SELECT id FROM semantic")
+        lists.append("SELECT id, distance FROM semantic")
     if mode in (Mode.HYBRID, Mode.KEYWORD):
         ctes.append(_KEYWORD.replace("{share}", _SHARE.replace("{tsvector}", "m.search_vector")))
-        lists.append("SELECT id FROM keyword")
+        lists.append("SELECT id, NULL::float8 AS distance FROM keyword")
     if mode == Mode.KEYWORD:
-        sentence_join, sentence_index, similarity = "", "NULL::bigint", "0.0"
+        similarity, sentence_join, sentence_index, rescored = "0.0", "", "NULL::bigint", "ch.similarity"
     else:
-        sentence_join, sentence_index = _SENTENCE, "sentence.i"
-        chunk = "1 - (c.embedding::vector({dimensions}) <=> %(vector)s::vector({dimensions}))"
-        similarity = f"({chunk}) + %(sentence_weight)s * greatest(sentence.similarity - ({chunk}), 0)"
+        similarity = "1 - coalesce(k.distance, c.embedding::vector({dimensions}) <=> %(vector)s::vector({dimensions}))"
+        sentence_join = _SENTENCE.replace("{chunk_score}", _SCORE[mode].replace("{s}.", ""))
+        sentence_index = "sentence.i"
+        rescored = "ch.similarity + %(sentence_weight)s * greatest(sentence.similarity - ch.similarity, 0)"
     share = _SHARE.replace("{tsvector}", "c.search_vector") if mode != Mode.SEMANTIC else "0.0"
     pick = (
-        _PICK.replace("{candidates}", " UNION ".join(lists))
-        .replace("{sentence_join}", sentence_join)
-        .replace("{sentence_index}", sentence_index)
+        _PICK.replace("{candidates}", " UNION ALL ".join(lists))
         .replace("{similarity}", similarity)
         .replace("{share}", share)
-        .replace("{score}", _SCORE[mode])
+        .replace("{sentence_join}", sentence_join)
+        .replace("{sentence_index}", sentence_index)
+        .replace("{rescored_similarity}", rescored)
+        .replace("{score}", _SCORE[mode].replace("{s}", "s"))
     )
     sql = "WITH " + ",".join(ctes) + "," + pick
     # The cast must read exactly like the index expression (search.models) to use it.
@@ -294,6 +308,7 @@ def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | N
         "keyword_cap": settings.SEARCH_KEYWORD_CAP,
         "keyword_weight": settings.SEARCH_KEYWORD_WEIGHT,
         "sentence_weight": settings.SEARCH_SENTENCE_WEIGHT,
+        "rescored": max(RESCORED, limit),
         "min_score": search_min_score(mode),
         # A hybrid hit holding this share of the query's words shows them in context;
         # a semantic one always shows its best sentence.
