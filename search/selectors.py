@@ -143,18 +143,19 @@ counted AS MATERIALIZED (
     SELECT l.lexeme, l.query, coalesce(
         (SELECT s.n * coalesce(c.freq, s.freqs[array_length(s.elems, 1) + 1] / 2) FROM stats s),
         (SELECT count(*) FROM search_chunk c WHERE c.search_vector @@ l.query)
-    )::float8 AS df
+    )::float8 AS df,
+    coalesce(c.freq * (SELECT n FROM stats), 0) AS common_df
     FROM lexemes l LEFT JOIN common c ON c.lexeme = l.lexeme
 ),
 terms AS (
     SELECT t.lexeme, t.query, t.df,
            ln(1 + (greatest(size.n - greatest(t.df, 1), 0) + 0.5) / (greatest(t.df, 1) + 0.5)) AS idf,
-           row_number() OVER (ORDER BY t.df, t.lexeme) AS rarity
+           row_number() OVER (ORDER BY t.common_df, t.df, t.lexeme) AS rarity, t.common_df
     FROM counted t, size
 ),
 q AS (
     SELECT coalesce(
-               string_agg(query::text, ' | ') FILTER (WHERE df <= %(max_matches)s OR rarity = 1), ''
+               string_agg(query::text, ' | ') FILTER (WHERE common_df <= %(max_matches)s OR rarity = 1), ''
            )::tsquery AS query,
            sum(idf) AS idf_total
     FROM terms
@@ -164,9 +165,16 @@ q AS (
 # of them, in [0, 1]; NULL (no share) for a query without words.
 _SHARE = "(SELECT coalesce(sum(t.idf), 0) FROM terms t WHERE {tsvector} @@ t.query) / nullif(q.idf_total, 0)"
 
+# The query's vector, bound once: a 384-float literal costs its parse each time it
+# appears (client-side binding sends the statement as text).
+_VECTOR = """
+qvec AS MATERIALIZED (
+    SELECT v, v::halfvec({dimensions}) AS h FROM (SELECT %(vector)s::vector({dimensions}) AS v) literal
+)"""
+
 _SEMANTIC = """
 semantic AS (
-    SELECT c.id, c.embedding::vector({dimensions}) <=> %(vector)s::vector({dimensions}) AS distance
+    SELECT c.id, c.embedding::vector({dimensions}) <=> (SELECT v FROM qvec) AS distance
     FROM search_chunk c JOIN content_page p ON p.id = c.page_id
     WHERE p.status = 'published'
     ORDER BY distance
@@ -246,10 +254,10 @@ ORDER BY b.score DESC, b.page_id
 # chunk similarity: below those, a sentence rarely lifts a chunk into the results).
 _SENTENCE = """
     LEFT JOIN LATERAL (
-        SELECT u.i, 1 - (u.v <=> %(vector)s::halfvec({dimensions})) AS similarity
+        SELECT u.i, 1 - (u.v <=> (SELECT h FROM qvec)) AS similarity
         FROM search_chunk c, unnest(c.sentence_embeddings) WITH ORDINALITY u(v, i)
         WHERE c.id = ch.id AND ch.id IN (SELECT id FROM chunks ORDER BY {chunk_score} DESC, id LIMIT %(rescored)s)
-        ORDER BY u.v <=> %(vector)s::halfvec({dimensions})
+        ORDER BY u.v <=> (SELECT h FROM qvec)
         LIMIT 1
     ) sentence ON true"""
 
@@ -259,7 +267,7 @@ def search_sql(mode: Mode) -> str:
     ctes = [_TERMS]
     lists = []
     if mode in (Mode.HYBRID, Mode.SEMANTIC):
-        ctes.append(_SEMANTIC)
+        ctes += [_VECTOR, _SEMANTIC]
         lists.append("SELECT id, distance FROM semantic")
     if mode in (Mode.HYBRID, Mode.KEYWORD):
         ctes.append(_KEYWORD.replace("{share}", _SHARE.replace("{tsvector}", "m.search_vector")))
@@ -267,7 +275,7 @@ def search_sql(mode: Mode) -> str:
     if mode == Mode.KEYWORD:
         similarity, sentence_join, sentence_index, rescored = "0.0", "", "NULL::bigint", "ch.similarity"
     else:
-        similarity = "1 - coalesce(k.distance, c.embedding::vector({dimensions}) <=> %(vector)s::vector({dimensions}))"
+        similarity = "1 - coalesce(k.distance, c.embedding::vector({dimensions}) <=> (SELECT v FROM qvec))"
         sentence_join = _SENTENCE.replace("{chunk_score}", _SCORE[mode].replace("{s}.", ""))
         sentence_index = "sentence.i"
         rescored = "ch.similarity + %(sentence_weight)s * greatest(sentence.similarity - ch.similarity, 0)"
