@@ -4,7 +4,7 @@ exact-term and unanswerable questions), through the product's selector.
 What must hold, on the calibration sites and on the held-out ones alike: the default
 hybrid mode ranks at least as well as each of its parts (MRR@10), so fusing never
 costs the visitor. The absolute floors sit a question or two under today's figures
-(docs/benchmarks.md: hybrid MRR@10 0.914, recall@5 0.978, no-answer accuracy 0.629 on
+(docs/benchmarks.md: hybrid MRR@10 0.922, recall@5 0.985, no-answer accuracy 0.629 on
 the whole set), so a model or runtime swap that moves one borderline question does
 not fail the suite, while a broken fusion or a lost relevance floor (no-answer 0)
 does. Issue 17's no-answer target (0.9) is not met: questions about a neighbouring
