@@ -206,28 +206,23 @@ def sentences_ready(tenant: Tenant) -> None:
         print(f"gave {missing} chunks {SENTENCES_PER_CHUNK} sentence vectors in {time.perf_counter() - started:.1f}s")
 
 
-def timed_rrf_reference(query: str, vector, limit=10) -> float:
-    params = rrf_params(
-        query=query, vector=selectors._vector_literal(vector), limit=limit, headline=selectors._HEADLINE_OPTIONS
-    )
-    sql = rrf_sql()
+def _timed(sql: str, params: dict) -> float:
+    """One search statement in its own transaction, as search_pages runs it, in ms."""
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         search_session_settings(cursor)
         cursor.execute(sql, params)
         cursor.fetchall()
     return (time.perf_counter() - started) * 1000
+
+
+def timed_rrf_reference(query: str, vector, limit=10) -> float:
+    vector = selectors._vector_literal(vector)
+    return _timed(rrf_sql(), rrf_params(query=query, vector=vector, limit=limit, headline=selectors._HEADLINE_OPTIONS))
 
 
 def timed_sql(mode: Mode, query: str, vector, limit=10) -> float:
-    params = search_params(query=query, mode=mode, limit=limit, vector=vector)
-    sql = search_sql(mode)
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        search_session_settings(cursor)
-        cursor.execute(sql, params)
-        cursor.fetchall()
-    return (time.perf_counter() - started) * 1000
+    return _timed(search_sql(mode), search_params(query=query, mode=mode, limit=limit, vector=vector))
 
 
 def nearest_ids(vector, *, exact: bool, k=10) -> list[int]:
