@@ -111,6 +111,23 @@ def search_latency(ax) -> None:
     _target(ax, 20, "hybrid p50 target 20 ms")
 
 
+def search_quality(ax) -> None:
+    record = _read("search_quality")
+    if not _title(ax, "Search quality per mode (170 questions, 4 sites)", record):
+        return
+    rows = record["figures"]["splits"]["all"]
+    metrics = (("recall_at_5", "recall@5"), ("mrr_at_10", "MRR@10"), ("no_answer_accuracy", "no-answer"))
+    width = 0.8 / len(rows)
+    for i, (mode, row) in enumerate(rows.items()):
+        xs = [j + i * width for j in range(len(metrics))]
+        bars = ax.bar(xs, [row[key] for key, _ in metrics], width, label=mode, color=[GREY, "#7fa7d9", BLUE][i % 3])
+        ax.bar_label(bars, labels=[f"{row[key]:.2f}" for key, _ in metrics], padding=2, fontsize=7)
+    ax.set_xticks([j + width for j in range(len(metrics))], [label for _, label in metrics], fontsize=8)
+    ax.set_ylim(0, 1.1)
+    ax.legend(fontsize=7, loc="lower left")
+    _target(ax, 0.9, "targets 0.9 (MRR, no-answer), 0.97 (recall)")
+
+
 def events(ax) -> None:
     record = _read("events")
     if not _title(ax, "Events: webhook ingest req/s; relay events/s", record):
@@ -175,7 +192,7 @@ def faults(ax) -> None:
 
 
 def main() -> int:
-    panels = (pages, api, provisioning, restart, search, search_latency, events, faults)
+    panels = (pages, api, provisioning, restart, search, search_latency, search_quality, events, faults)
     rows = -(-len(panels) // 3)
     fig, axes = plt.subplots(rows, 3, figsize=(16, 4.5 * rows))
     for ax in axes.flat[len(panels) :]:
