@@ -19,6 +19,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from config.webserver import WEB_SERVERS, web_command
+
 ROOT = Path(__file__).resolve().parent
 
 TENANT_A = ("alpha", "Alpha Bikes", "alpha.localhost", "editor@alpha.example", "alpha-editor-pass")
@@ -154,34 +156,55 @@ def celery_worker(django_db_setup, tmp_path_factory):
         proc.kill()
 
 
-@pytest.fixture(scope="session")
-def web_server(django_db_setup, tmp_path_factory):
-    """gunicorn (one sync worker) serving config.wsgi on the test database and Redis, on a
-    free port in 8150-8199; yields the port. For tests that need a real HTTP hop: a browser,
-    or a webhook sender on its own TCP connection. Data it should see must be committed."""
-    port = next(p for p in range(8150, 8200) if port_free(p))
-    log = tmp_path_factory.mktemp("web") / "gunicorn.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=service_env(HTTPS="0"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310 (our server)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
+@pytest.fixture(scope="session", params=WEB_SERVERS)
+def web_server(request, django_db_setup, tmp_path_factory):
+    """The web server bin/run starts (`config.webserver`: granian, then gunicorn: every test
+    using this runs on both), serving config.wsgi on the test database and Redis; yields the
+    port. For tests that need a real HTTP hop: a browser, or a webhook sender on its own TCP
+    connection. Data it should see must be committed."""
+    proc, port = web_server_start(request.param, tmp_path_factory.mktemp("web") / f"{request.param}.log")
     yield port
     proc.terminate()
     proc.wait(timeout=20)
+
+
+def web_server_start(
+    server: str, log: Path, *, ports: range = range(8150, 8200), access_log: bool = False
+) -> tuple[subprocess.Popen, int]:
+    """Start `server` (one worker) on the test database and Redis on a free port of `ports`,
+    output to `log`; return once it answers. The search model is not warmed here (the warm
+    start has its tests through bin/run)."""
+    port = next(p for p in ports if port_free(p))
+    argv = web_command(server=server, host="127.0.0.1", port=port, workers=1, access_log=access_log)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            # Unbuffered, as bin/run runs it: a log line is in the file once it is written.
+            env=service_env(HTTPS="0", SEARCH_WARM_START="0", PYTHONUNBUFFERED="1"),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        http_wait(port, proc, log)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc, port
+
+
+def http_wait(port: int, proc: subprocess.Popen, log: Path, path: str = "/healthz", seconds: float = 30) -> None:
+    """Return once the server on `port` answers `path` with a 2xx; RuntimeError (with its
+    log) if it exits first or takes longer than `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1)  # noqa: S310 (our server)
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the web server did not answer {path}:\n{log.read_text()}") from None
+            time.sleep(0.2)
 
 
 def port_free(port: int) -> bool:

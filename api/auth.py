@@ -8,6 +8,7 @@ other host. The user is loaded from the current tenant's users table and becomes
 
 import hashlib
 import hmac
+import re
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from api.errors import ApiPermissionDenied
 from api.models import ApiKey
+from api.revocation import token_revoked
 
 TENANT_CLAIM = "tenant"
 API_KEY_SCHEME = "Api-Key"
@@ -35,7 +37,9 @@ TOKEN_INVALID = "The access token is invalid or expired."  # noqa: S105 (a messa
 TOKEN_WRONG_TENANT = "The access token was issued for another site."  # noqa: S105
 TOKEN_PASSWORD_CHANGED = "The password changed since this token was issued: log in again."  # noqa: S105
 TOKEN_USER_UNKNOWN = "The access token's user does not exist or is inactive."  # noqa: S105
+TOKEN_REVOKED = "The access token was revoked (logged out, or the user was deactivated): log in again."  # noqa: S105
 KEY_INVALID = "The API key is invalid, expired or revoked."
+_API_KEY_SHAPE = re.compile(r"^(?P<prefix>[A-Za-z0-9]{1,32})\.(?P<secret>[A-Za-z0-9_-]{1,128})$")
 KEY_SCOPE_MISSING = "The API key lacks the scope {scope!r}."
 
 
@@ -54,6 +58,8 @@ class JWTAuth(HttpBearer):
             raise AuthenticationError(message=TOKEN_INVALID) from exc
         if access.get(TENANT_CLAIM) != current_schema(request):
             raise AuthenticationError(message=TOKEN_WRONG_TENANT)
+        if token_revoked(access):  # logged out, user deactivated: Redis, no SQL
+            raise AuthenticationError(message=TOKEN_REVOKED)
         user = (
             get_user_model()
             .objects.filter(**{jwt_settings.USER_ID_FIELD: access.get(jwt_settings.USER_ID_CLAIM), "is_active": True})
@@ -76,10 +82,11 @@ def token_password_current(token, user) -> bool:
 
 
 def api_key_split(raw: str) -> tuple[str, str] | None:
-    prefix, dot, secret = raw.partition(".")
-    if not dot or not prefix or not secret:
-        return None
-    return prefix, secret
+    """(prefix, secret) of a key shaped as issued (letters and digits, a dot, url-safe
+    characters), else None: a made-up key never reaches the database (NUL in a header
+    would be a query error, not a 401)."""
+    match = _API_KEY_SHAPE.match(raw)
+    return (match["prefix"], match["secret"]) if match else None
 
 
 def api_key_digest(secret: str) -> str:

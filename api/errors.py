@@ -7,20 +7,24 @@ Every client error is `application/problem+json` (RFC 9457) with a `detail` sent
 response itself and bad input never reaches Django's 500 page.
 """
 
+import functools
 import json
 import math
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from config.errors import server_error_response
+from config.json_input import JsonInvalid, JsonRefused, json_loads, text_problem
 from content.blocks import BlocksInvalid
 from images.validation import ImageInvalid
+from logins.limits import LoginLocked
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -32,6 +36,7 @@ BODY_TOO_LARGE = "The request body is larger than {limit} bytes."
 BODY_NOT_JSON = "The request body is not valid JSON: {error}"
 BODY_NOT_OBJECT = "The request body must be a JSON object."
 THROTTLED = "Too many requests: retry after {wait} seconds."
+METHOD_NOT_ALLOWED = "Method {method} is not allowed here: use {allowed}."
 
 # The client errors this API answers with, each documented per operation in OpenAPI.
 # (ninja.responses.codes_4xx lacks 413 and lists codes no operation here can send.)
@@ -88,16 +93,34 @@ class BodyNotObject(HttpError):
         super().__init__(status_code=422, message=BODY_NOT_OBJECT)
 
 
+class InputRefused(HttpError):
+    """Input the database could not store (NUL, lone surrogates) or JSON the API does not
+    take (duplicate keys, NaN, deep nesting): a 422 naming each place (`loc`)."""
+
+    def __init__(self, errors: list[dict]) -> None:
+        self.errors = errors
+        super().__init__(status_code=422, message=INVALID_INPUT)
+
+
+def _refused(source: str, problems) -> InputRefused:
+    return InputRefused([{"loc": [source, *loc], "msg": msg, "type": "value_error"} for loc, msg in problems])
+
+
 def problem_response(status: int, detail: str, errors: list[dict] | None = None) -> HttpResponse:
     body = {"detail": detail, "errors": errors or []}
     return HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
 class LimitedParser(Parser):
-    """ninja's JSON parser with a size limit checked before the body is read.
+    """ninja's parser, the one place where client input enters the API.
 
-    The declared Content-Length is checked first (nothing read); a body without one is
-    checked after reading, and Django's own DATA_UPLOAD_MAX_MEMORY_SIZE still bounds that.
+    The body: its size is checked before it is read (the declared Content-Length first, so
+    nothing is read; a body without one after reading, and Django's own
+    DATA_UPLOAD_MAX_MEMORY_SIZE still bounds that), then it is parsed by
+    `config.json_input.json_loads`: broken JSON is a 400, JSON holding NUL, lone surrogates,
+    NaN, duplicate keys or nesting beyond 64 levels a 422 with each place's JSON path
+    (`["body", "title"]`). Query strings get the same text check (`["query", "q"]`), and
+    path parameters too, in `_api_view` (`["path", "slug"]`).
     """
 
     def parse_body(self, request: HttpRequest):
@@ -112,12 +135,45 @@ class LimitedParser(Parser):
         if len(body) > limit:
             raise PayloadTooLarge(limit)
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = json_loads(body)
+        except JsonInvalid as exc:
             raise BodyInvalid(str(exc)) from exc
+        except JsonRefused as exc:
+            raise _refused("body", exc.problems) from exc
         if not isinstance(data, dict):
             raise BodyNotObject()
         return data
+
+    def parse_querydict(self, data, list_fields, request: HttpRequest):
+        problems = [
+            ([key], problem)
+            for key in data
+            for value in (key, *data.getlist(key))
+            if isinstance(value, str) and (problem := text_problem(value))
+        ]
+        if problems:
+            raise _refused("query" if data is request.GET else "form", problems)
+        return super().parse_querydict(data, list_fields, request)
+
+
+def _api_view(view):
+    """Wraps each operation's view: a path parameter is text too (`/api/pages/a%00b` is a
+    422, not a query with a NUL in it), and ninja's 405 for a method no operation takes is
+    a problem like every other answer (it keeps its Allow header)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        problems = [([name], problem) for name, value in kwargs.items() if (problem := text_problem(str(value)))]
+        if problems:
+            return _http_error(request, _refused("path", problems))
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = problem_response(405, METHOD_NOT_ALLOWED.format(method=request.method, allowed=allowed))
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
 
 
 def _loc(loc) -> list[str | int]:
@@ -194,7 +250,7 @@ def _http_error(request, exc: HttpError) -> HttpResponse:
         return _too_large(request, cause)
     if isinstance(cause, HttpError):
         exc = cause
-    return problem_response(exc.status_code, str(exc))
+    return problem_response(exc.status_code, str(exc), getattr(exc, "errors", None))
 
 
 def _too_large(request, exc) -> HttpResponse:
@@ -203,6 +259,18 @@ def _too_large(request, exc) -> HttpResponse:
 
 def _unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
     return problem_response(404, NOT_FOUND)
+
+
+def _login_locked(request, exc: LoginLocked) -> HttpResponse:
+    response = problem_response(429, str(exc))
+    response["Retry-After"] = str(exc.wait)
+    return response
+
+
+def _server_error(request, exc: Exception) -> HttpResponse:
+    """Whatever no other handler claims: 503 while the database is unreachable, else a 500
+    that says "internal error" and a request id (the traceback is logged with that id)."""
+    return server_error_response(request, exc)
 
 
 def problem_handlers_register(api: NinjaAPI) -> None:
@@ -219,6 +287,8 @@ def problem_handlers_register(api: NinjaAPI) -> None:
     api.add_exception_handler(RequestDataTooBig, _too_large)
     api.add_exception_handler(BlocksInvalid, _blocks_invalid)
     api.add_exception_handler(ImageInvalid, _image_invalid)
+    api.add_exception_handler(LoginLocked, _login_locked)
+    api.add_exception_handler(Exception, _server_error)  # looked up by the exception's MRO: the last resort
 
 
 class ProblemAPI(NinjaAPI):
@@ -235,13 +305,17 @@ class ProblemAPI(NinjaAPI):
         problem_handlers_register(self)
 
     def _get_urls(self):
-        """A last route answering a problem+json 404 for any path under the API that no
-        operation matches, instead of Django's HTML page (clients parse one shape)."""
+        """Every operation's view wrapped by `_api_view`, and a
+        last route answering a problem+json 404 for any path under the API that no operation
+        matches, instead of Django's HTML page (clients parse one shape)."""
         from django.urls import re_path
         from django.views.decorators.csrf import csrf_exempt
 
+        urls = super()._get_urls()
+        for pattern in urls:
+            pattern.callback = _api_view(pattern.callback)
         # [\s\S]: any character, newlines too (a `path` converter's `.+` stops at them).
-        return [*super()._get_urls(), re_path(r"^(?P<rest>[\s\S]+)$", csrf_exempt(_unknown_path))]
+        return [*urls, re_path(r"^(?P<rest>[\s\S]+)$", csrf_exempt(_unknown_path))]
 
     def validation_error_from_error_contexts(self, error_contexts):
         """ninja puts the parameter's name into the loc of a single body schema

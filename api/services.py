@@ -1,7 +1,7 @@
 """Writes of the api app: API keys and JWT pairs bound to the current tenant."""
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import ValidationError
@@ -11,10 +11,12 @@ from ninja.errors import AuthenticationError
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, UntypedToken
 
 from api.auth import TENANT_CLAIM, api_key_digest, token_password_current
 from api.models import ApiKey
+from api.revocation import SESSION_CLAIM, token_revoke, token_revoked
+from logins.limits import LoginLocked
 
 NAME_EMPTY = "Give the key a name."
 NAME_TOO_LONG = "At most 100 characters."
@@ -52,6 +54,10 @@ def api_key_create(
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its plain text, which is never stored nor shown again."""
     scopes = list(dict.fromkeys(scopes))
+    if expires_at is not None:
+        # Stored in UTC: ISO 8601 allows offsets up to ±23:59, PostgreSQL only up to ±15:59
+        # (a -22:29 expiry was a DataError, a 500). A naive time is taken as UTC.
+        expires_at = expires_at.astimezone(UTC) if timezone.is_aware(expires_at) else expires_at.replace(tzinfo=UTC)
     api_key_validate(name=name, scopes=scopes, expires_at=expires_at)
     secret = secrets.token_urlsafe(SECRET_BYTES)
     with transaction.atomic():
@@ -78,9 +84,13 @@ def api_key_revoke(*, key: ApiKey) -> ApiKey:
     return key
 
 
-def _tenant_token(user) -> RefreshToken:
+def _tenant_token(user, *, session: str | None = None) -> RefreshToken:
+    """A refresh token of the current tenant; `session` (the `sid` claim, copied into the
+    access tokens it mints) is the log-in's: a new one at log-in, kept through rotations,
+    so logging out can revoke every access token of the session (api.revocation)."""
     refresh = RefreshToken.for_user(user)
     refresh[TENANT_CLAIM] = connection.schema_name
+    refresh[SESSION_CLAIM] = session or refresh[jwt_settings.JTI_CLAIM]
     return refresh
 
 
@@ -89,8 +99,11 @@ def _pair(refresh: RefreshToken) -> dict:
 
 
 def token_obtain(*, username: str, password: str, request=None) -> dict:
-    """An access + refresh pair for a user of the current tenant (both carry its schema)."""
+    """An access + refresh pair for a user of the current tenant (both carry its schema).
+    Raises LoginLocked (a 429) while this client is locked out for too many failures."""
     user = authenticate(request, username=username, password=password)
+    if user is None and getattr(request, "login_locked_for", None):
+        raise LoginLocked(request.login_locked_for)
     if user is None or not user.is_active:
         raise AuthenticationError(message=CREDENTIALS_INVALID)
     with transaction.atomic():
@@ -125,11 +138,12 @@ def token_refresh(*, refresh: str) -> dict:
         if user is None or not token_password_current(old, user):
             raise AuthenticationError(message=REFRESH_INVALID)
         old.blacklist()
-        return _pair(_tenant_token(user))
+        return _pair(_tenant_token(user, session=old.get(SESSION_CLAIM)))
 
 
 def token_verify(*, token: str) -> None:
-    """Raises unless `token` (access or refresh) is valid on this tenant and not blacklisted."""
+    """Raises unless `token` (access or refresh) is valid on this tenant and neither
+    blacklisted (refresh) nor revoked (access: logged out, user deactivated)."""
     try:
         untyped = UntypedToken(token)
         if untyped.get(jwt_settings.TOKEN_TYPE_CLAIM) == "refresh":
@@ -138,9 +152,26 @@ def token_verify(*, token: str) -> None:
         raise AuthenticationError(message=TOKEN_INVALID) from exc
     if untyped.get(TENANT_CLAIM) != connection.schema_name:
         raise AuthenticationError(message=TOKEN_INVALID)
+    if untyped.get(jwt_settings.TOKEN_TYPE_CLAIM) == "access" and token_revoked(untyped):
+        raise AuthenticationError(message=TOKEN_INVALID)
 
 
-def token_logout(*, refresh: str) -> None:
-    """Blacklist the refresh token; the short-lived access token expires on its own."""
+def token_logout(*, refresh: str, access: str | None = None) -> None:
+    """End the session: blacklist the refresh token and deny, in Redis, every access token
+    of its session (and `access`, the caller's own, when it is one of this tenant's).
+    Both or neither: a deny-list that cannot be written (Redis down) undoes the blacklist
+    and the client is told to retry (503)."""
     with transaction.atomic():
-        _refresh_load(refresh).blacklist()
+        old = _refresh_load(refresh)
+        old.blacklist()
+        token_revoke(access=_access_of_this_tenant(access), refresh=old)
+
+
+def _access_of_this_tenant(raw: str | None) -> AccessToken | None:
+    if not raw:
+        return None
+    try:
+        access = AccessToken(raw)
+    except TokenError:
+        return None  # expired or not ours: nothing left to revoke
+    return access if access.get(TENANT_CLAIM) == connection.schema_name else None

@@ -14,8 +14,11 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
+from redis import RedisError
 
 from api.models import ApiKey
+from config.cache import redis_pipeline
+from config.outage import outage_log
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_INVALID = "Rate {rate!r} is invalid: use '<count>/<period>' with period s, m, h or d (e.g. '600/m')."
@@ -38,8 +41,7 @@ def window_count(key: str, period: int) -> int:
     """
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        full_key = backend.make_and_validate_key(key)
-        pipe = backend._cache.get_client(full_key, write=True).pipeline(transaction=False)
+        pipe, (full_key,) = redis_pipeline(key)
         pipe.incr(full_key)
         pipe.expire(full_key, period + 1)  # the window's number is in the key: the TTL only cleans up
         count, _ = pipe.execute()
@@ -67,7 +69,12 @@ class FixedWindowThrottle(BaseThrottle):
             return True
         limit, period = rate_parse(getattr(settings, self.rate_setting))
         now = time.time()
-        count = window_count(f"api:throttle:{self.scope}:{ident}:{int(now // period)}", period)
+        try:
+            count = window_count(f"api:throttle:{self.scope}:{ident}:{int(now // period)}", period)
+        except RedisError as exc:
+            # Fail open: with Redis down the API still answers, unlimited, rather than not at all.
+            outage_log("redis", "API rate limits not counted", exc)
+            return True
         self._wait = period - (now % period)
         return count <= limit
 

@@ -114,9 +114,12 @@ def results_write(name: str, figures: dict) -> Path:
 class Server:
     """gunicorn (2 sync workers, or gthread with `threads` > 1) or granian (WSGI, 2
     workers) serving config.wsgi on the benchmark's database, in its own session
-    (setsid), so no scheduling stall is shared with wrk; `env` adds to the environment."""
+    (setsid), so no scheduling stall is shared with wrk; `env` adds to the environment;
+    `cwd` is the code tree served (another revision's, to compare two in one run)."""
 
-    def __init__(self, kind: str = "gunicorn", *, env: dict[str, str], ports: range, threads: int = 1):
+    def __init__(
+        self, kind: str = "gunicorn", *, env: dict[str, str], ports: range, threads: int = 1, cwd: Path = ROOT
+    ):
         self.port = free_port(ports)
         bind = ["--bind", f"127.0.0.1:{self.port}"] if kind == "gunicorn" else []
         if kind == "gunicorn":
@@ -128,10 +131,12 @@ class Server:
             cmd += ["--port", str(self.port), "--log-level", "warning", "config.wsgi:application"]
         else:
             raise ValueError(f"unknown server {kind!r}")
-        environ = {**os.environ, "HTTPS": "0", "DEBUG": "0", "LOG_LEVEL": "WARNING", **env}
+        # No search model warming in the workers while wrk measures pages (config/wsgi.py):
+        # these benchmarks never search, and the load would steal the first seconds' CPU.
+        environ = {**os.environ, "HTTPS": "0", "DEBUG": "0", "LOG_LEVEL": "WARNING", "SEARCH_WARM_START": "0", **env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", *cmd],
-            cwd=ROOT,
+            cwd=cwd,
             env=environ,
             start_new_session=True,
             stdout=subprocess.DEVNULL,

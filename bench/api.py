@@ -1,7 +1,7 @@
 """Benchmark of the API (issue 5). Run: `.venv/bin/python bench/api.py [--quick]`.
 
 Uses its own embedded PostgreSQL + Redis under `.data/bench-api` (or DATABASE_URL/REDIS_URL),
-provisions one tenant with the 20-block seed page (../shared/bench/page20.json), issues a JWT
+provisions one tenant with the 20-block seed page (content/fixtures/page20.json), issues a JWT
 in process and serves the app with gunicorn (2 sync workers, own session via setsid) on a port
 in 8200-8299. With `wrk -t2 -c8 --latency` it measures, interleaved and repeated:
 
@@ -17,7 +17,6 @@ Needs Debian's `wrk` (installed when missing, as root).
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -32,7 +31,6 @@ os.environ.setdefault("DATA_DIR", str(ROOT / ".data" / "bench-api"))
 os.environ.setdefault("JWT_ACCESS_MINUTES", "120")  # the token must outlive the run
 os.environ.setdefault("HTTPS", "0")
 
-SEED = ROOT.parent / "shared" / "bench" / "page20.json"
 TENANT = ("benchapi", "Bench API", "benchapi.localhost")
 ADMIN = ("bench@benchapi.example", "bench-api-pass-4471")
 PORTS = range(8200, 8300)
@@ -49,6 +47,7 @@ def setup() -> dict:
 
     from api import services as api_services
     from content import services
+    from content.demo import bench_page
     from content.models import Page
     from tenants import services as tenant_services
     from tenants.models import Tenant
@@ -58,7 +57,7 @@ def setup() -> dict:
     tenant = Tenant.objects.filter(schema_name=name).first() or tenant_services.tenant_provision(
         name=name, display_name=display, domains=[host], admin_email=ADMIN[0], admin_password=ADMIN[1]
     )
-    seed = json.loads(SEED.read_text())
+    seed = bench_page()
     with tenant_context(tenant):
         if not Page.objects.filter(slug="bench").exists():
             page = services.page_create(

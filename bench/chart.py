@@ -111,6 +111,23 @@ def search_latency(ax) -> None:
     _target(ax, 20, "hybrid p50 target 20 ms")
 
 
+def search_quality(ax) -> None:
+    record = _read("search_quality")
+    if not _title(ax, "Search quality per mode (170 questions, 4 sites)", record):
+        return
+    rows = record["figures"]["splits"]["all"]
+    metrics = (("recall_at_5", "recall@5"), ("mrr_at_10", "MRR@10"), ("no_answer_accuracy", "no-answer"))
+    width = 0.8 / len(rows)
+    for i, (mode, row) in enumerate(rows.items()):
+        xs = [j + i * width for j in range(len(metrics))]
+        bars = ax.bar(xs, [row[key] for key, _ in metrics], width, label=mode, color=[GREY, "#7fa7d9", BLUE][i % 3])
+        ax.bar_label(bars, labels=[f"{row[key]:.2f}" for key, _ in metrics], padding=2, fontsize=7)
+    ax.set_xticks([j + width for j in range(len(metrics))], [label for _, label in metrics], fontsize=8)
+    ax.set_ylim(0, 1.1)
+    ax.legend(fontsize=7, loc="lower left")
+    _target(ax, 0.9, "targets 0.9 (MRR, no-answer), 0.97 (recall)")
+
+
 def events(ax) -> None:
     record = _read("events")
     if not _title(ax, "Events: webhook ingest req/s; relay events/s", record):
@@ -152,13 +169,70 @@ def media_weight(ax) -> None:
     ax.set_yscale("log")
 
 
+def restart(ax) -> None:
+    record = _read("restart")
+    if not _title(ax, "bin/run: first search and stop -> start, s (log)", record):
+        return
+    figures = record["figures"]
+    labels, values, colors = [], [], []
+    for key, label in (
+        ("first_visitor_search_ms", "first\nsearch"),
+        ("first_api_search_ms", "first API\nsearch"),
+    ):
+        labels += [f"{label}\nbefore", f"{label}\nwarm"]
+        values += [figures["lazy"][key] / 1000, figures["warm"][key] / 1000]
+        colors += [GREY, BLUE]
+    labels += ["stop", "stop ->\n200, warm", "stop ->\nbanner, warm"]
+    values += [figures["stop_s"], figures["warm"]["first_200_s"], figures["warm"]["banner_s"]]
+    colors += [BLUE] * 3
+    bars = ax.bar(labels, values, color=colors)
+    ax.bar_label(bars, labels=[f"{v:.1f}" for v in values], padding=2, fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_yscale("log")
+
+
+def faults(ax) -> None:
+    record = _read("faults")
+    if not _title(ax, "Faults: req/s this checkout vs base revision; Redis down", record):
+        return
+    figures = record["figures"]
+    labels, values, colors = [], [], []
+    for target, result in figures["hot_paths"].items():
+        short = target.replace("cached page ", "page\n").replace("API read JWT ", "API JWT\n")
+        for tree in ("base", "this"):
+            if tree in result:
+                labels.append(f"{short}\n{tree}")
+                values.append(result[tree]["rps"])
+                colors.append(GREY if tree == "base" else BLUE)
+    for target, result in figures["redis_down"].items():
+        short = target.replace("cached page ", "page\n").replace("API read JWT ", "API JWT\n")
+        labels.append(f"{short}\nRedis down")
+        values.append(result["redis_down_rps"])
+        colors.append("#c0392b")
+    _bars(ax, labels, values, colors)
+    ax.tick_params(axis="x", labelsize=7)
+
+
 def main() -> int:
-    fig, axes = plt.subplots(3, 3, figsize=(16, 13))
-    panels = (pages, api, provisioning, search, search_latency, events, media, media_weight)
-    for draw, ax in zip(panels, axes.flat, strict=False):
-        draw(ax)
+    panels = (
+        pages,
+        api,
+        provisioning,
+        restart,
+        search,
+        search_latency,
+        search_quality,
+        events,
+        faults,
+        media,
+        media_weight,
+    )
+    rows = -(-len(panels) // 3)
+    fig, axes = plt.subplots(rows, 3, figsize=(16, 4.5 * rows))
     for ax in axes.flat[len(panels) :]:
         ax.set_axis_off()
+    for draw, ax in zip(panels, axes.flat, strict=False):
+        draw(ax)
     fig.suptitle("Benchmarks on this machine (2 cores, shared): last run of each bench/*.py", fontsize=12)
     fig.tight_layout(h_pad=3)
     fig.savefig(OUT)

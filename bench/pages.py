@@ -1,7 +1,7 @@
 """Benchmark of page serving (issue 4). Run: `.venv/bin/python bench/pages.py [--quick]`.
 
 Uses its own embedded PostgreSQL + Redis under `.data/bench` (or DATABASE_URL/REDIS_URL),
-provisions two tenants and measures, for the 20-block seed page (../shared/bench/page20.json):
+provisions two tenants and measures, for the 20-block seed page (content/fixtures/page20.json):
 
 1. cached page vs a hello-world view (`/_bench/hello`, routed only when
    CONTENT_BENCH_HELLO=1) with `wrk -t2 -c8`, on gunicorn (2 sync workers) and granian
@@ -32,7 +32,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATA_DIR", str(ROOT / ".data" / "bench"))
 os.environ.setdefault("HTTPS", "0")
 
-SEED = ROOT.parent / "shared" / "bench" / "page20.json"
 SMALL = ("bench20", "Bench Twenty", "bench20.localhost")
 LARGE = ("bench1m", "Bench Million", "bench1m.localhost")
 MILLION = 1_000_000
@@ -47,12 +46,13 @@ def setup() -> dict:
     from django_tenants.utils import tenant_context
 
     from content import services
+    from content.demo import bench_page
     from content.models import Page
     from tenants import services as tenant_services
     from tenants.models import Tenant
 
     call_command("migrate_schemas", interactive=False, verbosity=0)
-    seed = json.loads(SEED.read_text())
+    seed = bench_page()
     tenants = {}
     for name, display, host in (SMALL, LARGE):
         tenant = Tenant.objects.filter(schema_name=name).first() or tenant_services.tenant_provision(

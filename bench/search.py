@@ -1,6 +1,7 @@
 """Search benchmark: 100,000 chunks in one tenant, hybrid / semantic / keyword latency,
-HNSW recall@10 against an exact scan at the shipped ef_search, embedding throughput and
-the demo tenants' full reindex time.
+the hybrid statement against issue 6's reciprocal-rank-fusion one query by query (what
+the scoring and sentence vectors cost), HNSW recall@10 against an exact scan at the
+shipped ef_search, embedding throughput and the demo tenants' full reindex time.
 
     .venv/bin/python bench/search.py [--chunks 100000] [--queries 200] [--rounds 3]
 
@@ -10,7 +11,10 @@ from a topic vocabulary and embedded with the real model once; each chunk is a b
 vector plus Gaussian noise (sigma 0.04 per dimension, then normalised), so the data has
 the clustered shape of real text embeddings rather than uniform random points (which
 are the HNSW worst case). Chunk texts are the base sentence plus words drawn from the
-same vocabulary, so common words match thousands of chunks like in real sites.
+same vocabulary, so common words match thousands of chunks like in real sites. Each
+chunk also gets SENTENCES_PER_CHUNK sentence vectors (the vectors of its neighbouring
+chunks, so they are real embeddings of other text), as page_index stores for a chunk
+of several sentences: re-scoring candidates by their sentences is part of what is timed.
 """
 
 import argparse
@@ -35,6 +39,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import override_settings  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
+from search_rrf_reference import rrf_params, rrf_sql  # noqa: E402
 
 from content.models import Page  # noqa: E402
 from search import selectors  # noqa: E402
@@ -50,6 +55,7 @@ DATA_VERSION = "v2"  # bump when the generated data changes: the tenant is rebui
 CHUNKS_PER_PAGE = 20
 DRAFT_SHARE = 0.05  # pages whose chunks the published-only filter must drop
 NOISE = 0.02  # per dimension: |noise| ~ 0.39, cosine to the base sentence ~ 0.93
+SENTENCES_PER_CHUNK = 6
 
 SUBJECTS = [
     "customers",
@@ -171,15 +177,52 @@ def tenant_ready(n_chunks: int, embedder) -> Tenant:
     return tenant
 
 
-def timed_sql(mode: Mode, query: str, vector, limit=10) -> float:
-    params = search_params(query=query, mode=mode, limit=limit, vector=vector)
-    sql = search_sql(mode)
+def sentences_ready(tenant: Tenant) -> None:
+    """Sentence texts and vectors for every chunk (bulk-loaded rows have none)."""
+    with tenant_context(tenant), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_chunk WHERE sentence_embeddings IS NULL")
+        missing = cursor.fetchone()[0]
+        if not missing:
+            return
+        started = time.perf_counter()
+        cursor.execute("SELECT min(id), max(id) FROM search_chunk")
+        low, high = cursor.fetchone()
+        step = 10_000
+        for start in range(low, high + 1, step):
+            cursor.execute(
+                f"""
+                UPDATE search_chunk c SET
+                    sentences = ARRAY(
+                        SELECT substr(c.text, g * 40 + 1, 40) FROM generate_series(1, {SENTENCES_PER_CHUNK}) g),
+                    sentence_embeddings = ARRAY(
+                        SELECT o.embedding::halfvec FROM search_chunk o
+                        WHERE o.id BETWEEN c.id + 1 AND c.id + {SENTENCES_PER_CHUNK} ORDER BY o.id)
+                WHERE c.id BETWEEN %s AND %s
+                """,
+                [start, start + step - 1],
+            )
+            print(f"  sentence vectors: {min(start + step - low, high - low + 1)}/{high - low + 1}", flush=True)
+        cursor.execute("VACUUM ANALYZE search_chunk")
+        print(f"gave {missing} chunks {SENTENCES_PER_CHUNK} sentence vectors in {time.perf_counter() - started:.1f}s")
+
+
+def _timed(sql: str, params: dict) -> float:
+    """One search statement in its own transaction, as search_pages runs it, in ms."""
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         search_session_settings(cursor)
         cursor.execute(sql, params)
         cursor.fetchall()
     return (time.perf_counter() - started) * 1000
+
+
+def timed_rrf_reference(query: str, vector, limit=10) -> float:
+    vector = selectors._vector_literal(vector)
+    return _timed(rrf_sql(), rrf_params(query=query, vector=vector, limit=limit, headline=selectors._HEADLINE_OPTIONS))
+
+
+def timed_sql(mode: Mode, query: str, vector, limit=10) -> float:
+    return _timed(search_sql(mode), search_params(query=query, mode=mode, limit=limit, vector=vector))
 
 
 def nearest_ids(vector, *, exact: bool, k=10) -> list[int]:
@@ -218,6 +261,7 @@ def main() -> int:
     embedder.embed(["load"])
     print(f"model load + first embed: {time.perf_counter() - started:.1f}s")
     tenant = tenant_ready(args.chunks, embedder)
+    sentences_ready(tenant)
     print(f"== {load_average()} (2 cores shared)")
 
     rng = random.Random(42)
@@ -249,11 +293,33 @@ def main() -> int:
                 f"{mode.value:9} SQL  p50 {figures[mode][0]:6.2f} ms  p95 {figures[mode][1]:6.2f} ms  "
                 f"(median of {args.rounds} rounds x {args.queries} queries)"
             )
+        # The same queries through issue 6's RRF statement, each right after the new one:
+        # the difference is what the new scoring costs, whatever the load does meanwhile.
+        fused, reference, added = [], [], []
+        for _ in range(args.rounds):
+            for query, vector in zip(queries, qvectors, strict=True):
+                new, old = timed_sql(Mode.HYBRID, query, vector), timed_rrf_reference(query, vector)
+                fused.append(new)
+                reference.append(old)
+                added.append(new - old)
+        versus = {
+            "hybrid_p50": percentile(fused, 50),
+            "hybrid_p95": percentile(fused, 95),
+            "rrf_p50": percentile(reference, 50),
+            "rrf_p95": percentile(reference, 95),
+            "added_p50": percentile(added, 50),
+        }
+        print(
+            f"hybrid vs issue 6's RRF, same queries interleaved: p50 {versus['hybrid_p50']:.2f} vs "
+            f"{versus['rrf_p50']:.2f} ms, p95 {versus['hybrid_p95']:.2f} vs {versus['rrf_p95']:.2f} ms, "
+            f"median per-query difference {versus['added_p50']:+.2f} ms"
+        )
 
         record = {
             "chunks": args.chunks,
             "ef_search": settings.SEARCH_EF_SEARCH,
             "sql_ms": {mode.value: {"p50": p50, "p95": p95} for mode, (p50, p95) in figures.items()},
+            "hybrid_vs_rrf_ms": versus,
             "recall_at_10": {},
         }
         exact = [nearest_ids(vector, exact=True) for vector in qvectors[:100]]

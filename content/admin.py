@@ -11,7 +11,8 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.fields import InvalidJSONInput
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -19,6 +20,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django_jsonform.forms.fields import JSONFormField
 
+from config.json_input import JsonInvalid, JsonRefused, json_loads
 from content import selectors, services
 from content.blocks import BlocksInvalid, error_path
 from content.editor import blocks_editor_data, blocks_editor_schema, nav_editor_schema
@@ -29,7 +31,11 @@ EDITOR_FIELDS = ("title", "slug", "blocks", "nav", *services.SEO_FIELDS)
 
 class StructuredJSONField(JSONFormField):
     """django-jsonform's editor widget; validation is ours (the pydantic models), not
-    django-jsonform's schema validator, so admin and API accept exactly the same data."""
+    django-jsonform's schema validator, so admin and API accept exactly the same data.
+
+    The posted text is parsed like the API's bodies (config.json_input): NUL, lone
+    surrogates, duplicate keys or nesting the database or the parser cannot take are a
+    form error naming the place (`[0].text: must not contain NUL ...`), not a 500."""
 
     def __init__(self, *, editor_data=None, **kwargs):
         self.editor_data = editor_data
@@ -44,8 +50,27 @@ class StructuredJSONField(JSONFormField):
         return super().prepare_value(value)
 
     def to_python(self, value):
-        value = super().to_python(value)
-        return [] if value in (None, "") else value
+        if self.disabled:
+            return value
+        if value in (None, ""):
+            return []
+        if isinstance(value, list | dict):
+            return value
+        try:
+            return json_loads(value)
+        except JsonInvalid:
+            raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value}) from None
+        except JsonRefused as exc:
+            raise ValidationError([f"{error_path(loc) or 'the value'}: {msg}" for loc, msg in exc.problems]) from None
+
+    def bound_data(self, data, initial):
+        """What the form shows again after an error: what was posted, when it cannot be parsed."""
+        if self.disabled:
+            return initial
+        try:
+            return json_loads(data) if data is not None else None
+        except (JsonInvalid, JsonRefused):
+            return InvalidJSONInput(data)
 
 
 class PageAdminForm(forms.ModelForm):

@@ -9,6 +9,9 @@ writer's schema re-activated: the request after a publish renders the new HTML.
 from django.conf import settings
 from django.core.cache import cache
 from django_tenants.utils import schema_context
+from redis import RedisError
+
+from config.outage import outage_log
 
 SITEMAP_KEY = "content:sitemap"
 
@@ -18,17 +21,28 @@ def page_cache_key(slug: str) -> str:
 
 
 def page_cache_get(slug: str) -> dict | None:
+    """The cached entry, or None: a miss, or Redis down (the page is rendered from the
+    database; the cache is a speed-up, never a reason for a visitor's error)."""
     if not settings.CONTENT_PAGE_CACHE:
         return None
-    return cache.get(page_cache_key(slug))
+    try:
+        return cache.get(page_cache_key(slug))
+    except RedisError as exc:
+        outage_log("redis", "pages rendered without the page cache", exc)
+        return None
 
 
 def page_cache_set(slug: str, entry: dict) -> None:
     if settings.CONTENT_PAGE_CACHE:
-        cache.set(page_cache_key(slug), entry, settings.CONTENT_PAGE_CACHE_TIMEOUT)
+        try:
+            cache.set(page_cache_key(slug), entry, settings.CONTENT_PAGE_CACHE_TIMEOUT)
+        except RedisError as exc:
+            outage_log("redis", "pages rendered without the page cache", exc)
 
 
 def page_cache_invalidate(*, schema_name: str, slugs) -> None:
-    """Drop the cached pages (and the sitemap) of `slugs` in the tenant `schema_name`."""
+    """Drop the cached pages (and the sitemap) of `slugs` in the tenant `schema_name`.
+    Raises RedisError when Redis is down: the caller keeps the change for later (an entry
+    that could not be dropped would be served stale once Redis is back)."""
     with schema_context(schema_name):
         cache.delete_many([SITEMAP_KEY, *(page_cache_key(slug) for slug in slugs)])

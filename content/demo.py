@@ -1,7 +1,21 @@
-"""Demo sites of the two demo tenants: a small robotics maker and a coffee roaster.
+"""Demo sites of the two demo tenants: a small robotics maker and a coffee roaster, and
+the 20-block bench page that the demo, the tests and every benchmark share.
 
 `"image_id": "@name"` stands for the library image made from `content.demo_art.ART[name]`;
 the demo command uploads the art and puts the image's id in its place."""
+
+import json
+from pathlib import Path
+
+# The product's own copy of the seed's 20-block page (the seed keeps the original beside the
+# repository; nothing here may read outside it, so a fresh clone runs on its own).
+BENCH_PAGE_PATH = Path(__file__).resolve().parent / "fixtures" / "page20.json"
+
+
+def bench_page() -> dict:
+    """The bench page as stored: `{slug, title, blocks, nav}`, blocks in the flat shape."""
+    return json.loads(BENCH_PAGE_PATH.read_text())
+
 
 ACME_NAV = [
     {"label": "Home", "url": "/"},

@@ -89,3 +89,33 @@ class PageRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page_id} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PageChange(models.Model):
+    """What a page write still owes the rest of the product once it commits: drop the
+    cached HTML of `slugs` (and the sitemap) and send `signal` (search re-indexes).
+
+    The row is written in the write's own transaction (it exists if and only if the write
+    committed) and deleted once its effects are done; with Redis down (cache and broker)
+    it stays, and `content.tasks.page_changes_sweep` does it when Redis is back. A
+    transactional outbox: no publish is lost, and a page is never served stale after an
+    outage because its cache entry could not be dropped during it.
+    """
+
+    class Signal(models.TextChoices):
+        NONE = "", "none"
+        PUBLISHED = "published", "page_published"
+        UNPUBLISHED = "unpublished", "page_unpublished"
+        DELETED = "deleted", "page_deleted"
+
+    page_id = models.BigIntegerField()  # not a key: the page may be deleted by now
+    slug = models.CharField(max_length=255, blank=True)
+    slugs = models.JSONField(default=list)
+    signal = models.CharField(max_length=12, choices=Signal.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.signal or 'cache'} /{self.slug} @ {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -3,19 +3,25 @@
 Every write validates everything first (slug, title, blocks, nav, SEO) and raises
 `BlocksInvalid` (a Django ValidationError whose `.errors` carry JSON paths) before
 touching a row, so a refused write leaves nothing behind. Each save keeps a
-PageRevision. Side effects (cache invalidation, the signals other apps listen to) run
-in `transaction.on_commit` with the writer's tenant schema re-activated.
+PageRevision. Side effects (cache invalidation, the signals other apps listen to) are
+recorded as a PageChange in the write's transaction and run in `transaction.on_commit`
+with the writer's tenant schema re-activated; what Redis being down kept from running is
+run again by `page_changes_sweep` (beat, every minute).
 """
+
+from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from redis import RedisError
 
+from config.outage import outage_log
 from content import signals
 from content.blocks import BlocksInvalid, blocks_image_refs, blocks_validate
 from content.blocks.fields import url_check
 from content.cache import page_cache_invalidate
-from content.models import SLUG_INVALID, SLUG_RE, Page, PageRevision
+from content.models import SLUG_INVALID, SLUG_RE, Page, PageChange, PageRevision
 from content.nav import nav_validate
 from images import selectors as image_selectors
 from images import services as image_services
@@ -28,6 +34,7 @@ URL_HTTP_ONLY = "must be an absolute http(s) URL"
 NOINDEX_NOT_BOOLEAN = "must be true or false"
 FIELD_UNKNOWN = "unknown field"
 IMAGE_UNKNOWN = "there is no image {id} in this site's media library (deleted?): choose another"
+SWEEP_LIMIT = 1000  # changes applied per tenant per sweep
 
 SEO_FIELDS = ("meta_description", "canonical_url", "social_image", "noindex")
 _PUBLISH_FIELDS = (
@@ -123,19 +130,53 @@ def _revision_keep(page: Page, user) -> PageRevision:
     )
 
 
-def _after_commit(*, slugs, signal=None, page_id: int | None = None, slug: str | None = None) -> None:
-    """Schedule cache invalidation (and a signal) for when the transaction commits,
+_SIGNALS = {
+    PageChange.Signal.PUBLISHED: signals.page_published,
+    PageChange.Signal.UNPUBLISHED: signals.page_unpublished,
+    PageChange.Signal.DELETED: signals.page_deleted,
+}
+
+
+def _changed(*, slugs, signal: str = PageChange.Signal.NONE, page_id: int, slug: str) -> None:
+    """Record what this write owes once it commits (a PageChange, in the write's own
+    transaction: call it inside the atomic block) and do it when the transaction commits,
     in the schema that is active now: the outer transaction may commit elsewhere."""
+    change = PageChange.objects.create(page_id=page_id, slug=slug, slugs=sorted(set(slugs)), signal=signal)
     schema_name = connection.schema_name
-    slugs = tuple(slugs)
+    transaction.on_commit(lambda: page_change_apply(change=change, schema_name=schema_name))
 
-    def run():
-        page_cache_invalidate(schema_name=schema_name, slugs=slugs)
-        if signal is not None:
-            with schema_context(schema_name):
-                signal.send(sender=Page, page_id=page_id, slug=slug)
 
-    transaction.on_commit(run)
+def page_change_apply(*, change: PageChange, schema_name: str) -> bool:
+    """Drop the change's cached pages, send its signal, then delete it. False when Redis
+    (the cache) or a receiver (search, whose task cannot be queued without the broker)
+    failed: the change stays for `page_changes_sweep`. Every step may run twice (a sweep
+    after a crash): dropping a cache entry and re-indexing a page are idempotent."""
+    with schema_context(schema_name):
+        try:
+            page_cache_invalidate(schema_name=schema_name, slugs=change.slugs)
+        except RedisError as exc:
+            outage_log("redis", "cached pages not dropped, the change waits for the sweep", exc)
+            return False
+        if change.signal:
+            results = _SIGNALS[change.signal].send_robust(sender=Page, page_id=change.page_id, slug=change.slug)
+            failures = [error for _, error in results if isinstance(error, Exception)]
+            if failures:
+                outage_log("broker", f"page_{change.signal} of page {change.page_id} waits for the sweep", failures[0])
+                return False
+        PageChange.objects.filter(pk=change.pk).delete()
+    return True
+
+
+def page_changes_sweep(*, grace_seconds: float) -> int:
+    """Apply the current tenant's changes older than `grace_seconds` (younger ones may
+    still be on their way through their own on_commit); returns how many were done."""
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    done = 0
+    for change in PageChange.objects.filter(created_at__lte=cutoff)[:SWEEP_LIMIT]:
+        if not page_change_apply(change=change, schema_name=connection.schema_name):
+            break  # Redis is still down: the rest can wait for the next sweep
+        done += 1
+    return done
 
 
 def page_create(*, user, slug: str, title: str, blocks=(), nav=(), **seo) -> Page:
@@ -146,9 +187,9 @@ def page_create(*, user, slug: str, title: str, blocks=(), nav=(), **seo) -> Pag
             page = Page.objects.create(**clean)
             _revision_keep(page, user)
             _image_usage_keep(page)
+            _changed(slugs=[page.slug], page_id=page.pk, slug=page.slug)
     except IntegrityError:  # a concurrent writer took the slug between the check and the insert
         raise BlocksInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
-    _after_commit(slugs=[page.slug])
     return page
 
 
@@ -162,6 +203,7 @@ def page_update(*, page: Page, user, **fields) -> Page:
     old_slug = page.slug
     for name, value in clean.items():
         setattr(page, name, value)
+    moved = page.slug != old_slug and page.is_published
     try:
         with transaction.atomic():
             # Only the changed fields: a stale instance must not write back an old
@@ -170,16 +212,15 @@ def page_update(*, page: Page, user, **fields) -> Page:
             _revision_keep(page, user)
             if "blocks" in clean:
                 _image_usage_keep(page)
+            _changed(
+                slugs={old_slug, page.slug},
+                signal=PageChange.Signal.PUBLISHED if moved else PageChange.Signal.NONE,
+                page_id=page.pk,
+                slug=page.slug,
+            )
     except IntegrityError:
         page.slug = old_slug
         raise BlocksInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
-    moved = page.slug != old_slug and page.is_published
-    _after_commit(
-        slugs={old_slug, page.slug},
-        signal=signals.page_published if moved else None,
-        page_id=page.pk,
-        slug=page.slug,
-    )
     return page
 
 
@@ -201,9 +242,9 @@ def page_publish(*, page: Page, user) -> Page:
         stored.status = Page.Status.PUBLISHED
         stored.save(update_fields=[*_PUBLISH_FIELDS, "updated_at"])
         _image_usage_keep(stored)
+        _changed(slugs=[stored.slug], signal=PageChange.Signal.PUBLISHED, page_id=stored.pk, slug=stored.slug)
     for name in (*_PUBLISH_FIELDS, "title", "slug", "updated_at"):
         setattr(page, name, getattr(stored, name))
-    _after_commit(slugs=[page.slug], signal=signals.page_published, page_id=page.pk, slug=page.slug)
     if stored.published_images:
         # An image that changed while this transaction ran (its renditions finished, say)
         # re-rendered the pages it could see committed, not this one: look again.
@@ -237,9 +278,8 @@ def page_images_refresh(*, schema_name: str, image_ids=(), page_ids=()) -> int:
                 if images != page.published_images:
                     page.published_images = images
                     page.save(update_fields=["published_images", "updated_at"])
+                    _changed(slugs=[page.slug], page_id=page.pk, slug=page.slug)
                     changed.append(page.slug)
-            if changed:
-                _after_commit(slugs=changed)
         return len(changed)
 
 
@@ -253,7 +293,7 @@ def page_unpublish(*, page: Page, user) -> Page:
     page.status = Page.Status.DRAFT
     with transaction.atomic():
         page.save(update_fields=["status", "updated_at"])
-    _after_commit(slugs=[page.slug], signal=signals.page_unpublished, page_id=page.pk, slug=page.slug)
+        _changed(slugs=[page.slug], signal=PageChange.Signal.UNPUBLISHED, page_id=page.pk, slug=page.slug)
     return page
 
 
@@ -261,7 +301,7 @@ def page_delete(*, page: Page, user) -> None:
     page_id, slug = page.pk, page.slug
     with transaction.atomic():
         page.delete()
-    _after_commit(slugs=[slug], signal=signals.page_deleted, page_id=page_id, slug=slug)
+        _changed(slugs=[slug], signal=PageChange.Signal.DELETED, page_id=page_id, slug=slug)
 
 
 def page_revision_restore(*, revision: PageRevision, user) -> Page:

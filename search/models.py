@@ -5,18 +5,22 @@ ranks both ways and fuses the ranks (search.selectors). The tsvector is a genera
 column: PostgreSQL keeps it in step with `text`, no code path can forget it.
 """
 
+import re
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models.functions import Cast
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import HalfVectorField, HnswIndex, VectorField
 
 # The text search configuration of the generated column and of every query: both
 # sides must stem the same way.
 SEARCH_CONFIG = "english"
 _VECTOR = VectorField(dimensions=settings.SEARCH_DIMENSIONS)
 HNSW_INDEX_NAME = "search_chunk_embedding_hnsw"
+_BRACKETED_RE = re.compile(r"\[([^\]]*)\]")
 
 
 def hnsw_index_create_sql() -> str:
@@ -27,6 +31,21 @@ def hnsw_index_create_sql() -> str:
         f"((embedding::vector({int(settings.SEARCH_DIMENSIONS)})) vector_cosine_ops) "
         "WITH (m = 16, ef_construction = 64)"
     )
+
+
+class HalfVectorArrayField(ArrayField):
+    """`halfvec[]`. psycopg has no loader for it and hands Django the array's text
+    ('{"[0.1,0.2]","[0.3,0.4]"}'), which ArrayField would iterate character by
+    character: parse it here (vectors hold no brackets, so each [...] is one)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("base_field", HalfVectorField())
+        super().__init__(**kwargs)
+
+    def _from_db_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return [[float(x) for x in item.split(",")] for item in _BRACKETED_RE.findall(value)]
+        return super()._from_db_value(value, expression, connection)
 
 
 class Chunk(models.Model):
@@ -48,6 +67,12 @@ class Chunk(models.Model):
     )
     # When this row's embedding was computed: unchanged rows keep theirs on re-index.
     embedded_at = models.DateTimeField()
+    # The body's sentences (search.chunking) and, when there are two or more, one
+    # vector each (half precision: they only re-score the candidates the chunk vectors
+    # found and pick the snippet; no index is built on them). NULL vectors: a row
+    # indexed before sentences existed, or bulk-loaded; the next page_index embeds it.
+    sentences = ArrayField(models.TextField(), default=list, blank=True, null=True)
+    sentence_embeddings = HalfVectorArrayField(null=True, blank=True)
 
     class Meta:
         ordering = ["page", "position"]

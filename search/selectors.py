@@ -4,18 +4,39 @@ Tenancy needs no filter here: `search_chunk` and `content_page` resolve in the
 request's schema (django-tenants sets search_path), so another tenant's rows are not
 even visible to the statement.
 
-Shape of the statement (hybrid):
+Candidates (hybrid takes both lists, the other modes one):
 
-- `semantic`: top SEARCH_CANDIDATES chunks by cosine distance through the HNSW index,
+- nearest chunks: top SEARCH_CANDIDATES by cosine distance through the HNSW index,
   joined to published pages. `hnsw.iterative_scan = relaxed_order` (pgvector 0.8) lets
   the index scan continue past ef_search when the join drops rows, so a filter never
   starves the list.
-- `keyword`: chunks whose tsvector matches ANY query word (an OR query: a paraphrase
-  rarely contains all the words of its answer), at most SEARCH_KEYWORD_CAP of them
-  ranked by ts_rank_cd (ranking every match of a common word is the slow tail).
-- reciprocal rank fusion, score = sum weight / (k + rank), k = 60, the keyword list
-  weighted by SEARCH_KEYWORD_WEIGHT; then the best chunk per page, and `ts_headline`
-  for the snippet of the returned rows only.
+- keyword matches: chunks whose tsvector holds ANY query word (an OR query: a
+  paraphrase rarely contains all the words of its answer), at most
+  SEARCH_KEYWORD_CAP of them scored, the SEARCH_CANDIDATES best kept.
+
+Scores, absolute rather than ranks, so that one floor per mode holds on any query:
+
+- similarity: the cosine similarity of the query and the chunk, raised by
+  SEARCH_SENTENCE_WEIGHT of the amount by which the chunk's best sentence is closer
+  (a one-line answer inside a chunk about other things);
+- keyword share: the part of the query's information the chunk holds literally: the
+  idf of the query's lexemes it contains over the idf of all of them, idf counted in
+  this tenant. A word on every page of the site weighs ~0, a product code or a name
+  found weighs almost all; a query word the site never uses counts in the total, so
+  a partial match of common words is worth little;
+- semantic = similarity; keyword = share; hybrid = similarity + SEARCH_KEYWORD_WEIGHT
+  x share.
+
+Why not reciprocal rank fusion (what this module did first): on a small site every
+page shares common words, so the keyword list's ranks are noise, and RRF weighs them
+as much as meaning (hybrid MRR 0.849 against semantic's 0.861 on the quality set);
+ranks also carry no "how good", so no floor can be put on them. The weights and
+floors were chosen on part of the quality set and checked on the rest
+(bench/search_quality.py, docs/benchmarks.md).
+
+Then the best chunk per page above the mode's floor (search_min_score), best first,
+and a snippet for the returned rows only: a keyword match shows its words in context
+(ts_headline), a semantic one its best sentence.
 """
 
 import hashlib
@@ -28,13 +49,17 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from redis import RedisError
 
+from config.outage import outage_log
 from search.embedders import Embedder, embed_checked, embedder_get
 from search.models import SEARCH_CONFIG
 
 QUERY_TOO_LONG = "the query is too long: at most {max} characters"
 QUERY_MAX_CHARS = 500
 LIMIT_MAX = 50
+# Candidates whose sentences are compared with the query (see _SENTENCE).
+RESCORED = 20
 
 # Snippet markers: control characters never survive chunking (search.chunking strips
 # them), so after HTML-escaping the headline only ours turn into <mark>.
@@ -43,7 +68,9 @@ _HEADLINE_OPTIONS = (
     f"StartSel={_MARK_START}, StopSel={_MARK_STOP}, MaxWords=30, MinWords=12, "
     'ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "'
 )
-_WORD_RE = re.compile(r"[^\W_]+")
+# A sentence (at most chunking.SENTENCE_MAX_WORDS, or two short ones) is shown whole.
+_SENTENCE_HEADLINE_OPTIONS = f"StartSel={_MARK_START}, StopSel={_MARK_STOP}, HighlightAll=true"
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Mode(StrEnum):
@@ -66,125 +93,245 @@ class SearchHit:
         return f"/{self.slug}/" if self.slug else "/"
 
 
-def query_words(query: str) -> str:
-    """The words of `query`, for to_tsvector (stemming, stopwords); the statement ORs
-    their lexemes, quoted, so no input can inject tsquery syntax."""
-    return " ".join(_WORD_RE.findall(query))
+def query_text(query: str) -> str:
+    """The query as searched: control characters dropped (PostgreSQL refuses NUL in
+    text, and two of them mark the snippet's words), whitespace collapsed. The raw text
+    goes to to_tsvector, so "FG-2", "4.95" or "jobs@acme.example" parse into the same
+    lexemes as in the pages; each lexeme is then quoted alone, so no input can inject
+    tsquery syntax."""
+    return " ".join(_CONTROL_RE.sub(" ", query).split())
 
 
 def query_embedding(query: str, *, embedder: Embedder | None = None) -> list[float]:
     """The query's vector, cached in Redis: a repeated query never touches the model."""
     embedder = embedder or embedder_get()
     key = f"search:qvec:{embedder.name}:{hashlib.sha256(query.encode()).hexdigest()}"
-    vector = cache.get(key)
+    try:
+        vector = cache.get(key)
+    except RedisError as exc:  # the model answers without its cache
+        outage_log("redis", "query vectors computed without their cache", exc)
+        return embed_checked(embedder, [query])[0]
     if vector is None:
         vector = embed_checked(embedder, [query])[0]
-        cache.set(key, vector, settings.SEARCH_QUERY_CACHE_SECONDS)
+        try:
+            cache.set(key, vector, settings.SEARCH_QUERY_CACHE_SECONDS)
+        except RedisError as exc:
+            outage_log("redis", "query vectors computed without their cache", exc)
     return vector
 
 
-# Lexemes PostgreSQL's statistics of the tsvector column (kept by ANALYZE/autovacuum)
-# estimate in more than SEARCH_KEYWORD_MAX_MATCHES chunks act as this site's stopwords:
-# OR-ing "coffee" on a coffee site makes the GIN scan decode a posting list of most
-# rows for no ranking value. The rarest query lexeme is always kept, and small sites
-# (where every scan is cheap) keep all their words.
-_COMMON = """
-common AS (
-    SELECT u.lexeme, u.freq * greatest(cl.reltuples, 0) AS matches
+# How often each query lexeme occurs in this tenant's chunks (`df`) and how many chunks
+# there are (`n`): from PostgreSQL's statistics of the tsvector column once ANALYZE
+# (autovacuum) has run, estimated the way its own planner does (a lexeme missing from
+# the most-common list gets half the smallest frequency listed); before that, counted
+# through the GIN index, which only happens on tables autovacuum has never analysed
+# (fewer than ~50 rows changed since they were created), where counting is cheap.
+# idf is BM25's, ln(1 + (n - df + 0.5) / (df + 0.5)): ~0 for a word in every chunk; a
+# word the site never uses counts as if it were in one chunk (df 1), so on a site of a
+# few chunks a word it does use is not outweighed by every word it doesn't.
+_TERMS = """
+stats AS MATERIALIZED (
+    SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs, cl.reltuples AS n
     FROM pg_stats s
-    JOIN pg_class cl ON cl.relname = s.tablename AND cl.relnamespace = current_schema()::regnamespace,
-         unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(lexeme, freq)
+    JOIN pg_class cl ON cl.relname = s.tablename AND cl.relnamespace = current_schema()::regnamespace
     WHERE s.schemaname = current_schema() AND s.tablename = 'search_chunk' AND s.attname = 'search_vector'
-)"""
-
-_QUERY = """
-terms AS (
-    SELECT t.lexeme, coalesce(c.matches, 0) AS matches,
-           row_number() OVER (ORDER BY coalesce(c.matches, 0), t.lexeme) AS rarity
+      AND cl.reltuples > 0 AND s.most_common_elems IS NOT NULL
+),
+size AS (
+    SELECT coalesce((SELECT n FROM stats), (SELECT count(*) FROM search_chunk))::float8 AS n
+),
+lexemes AS (
+    SELECT DISTINCT t.lexeme,
+           ('''' || replace(replace(t.lexeme, '\\', '\\\\'), '''', '''''') || '''')::tsquery AS query
     FROM unnest(to_tsvector(%(config)s::regconfig, %(words)s)) t
-    LEFT JOIN common c ON c.lexeme = t.lexeme
+),
+common AS (
+    SELECT u.lexeme, u.freq FROM stats, unnest(stats.elems, stats.freqs) u(lexeme, freq)
+),
+counted AS MATERIALIZED (
+    SELECT l.lexeme, l.query, coalesce(
+        (SELECT s.n * coalesce(c.freq, s.freqs[array_length(s.elems, 1) + 1] / 2) FROM stats s),
+        (SELECT count(*) FROM search_chunk c WHERE c.search_vector @@ l.query)
+    )::float8 AS df,
+    coalesce(c.freq * (SELECT n FROM stats), 0) AS common_df
+    FROM lexemes l LEFT JOIN common c ON c.lexeme = l.lexeme
+),
+terms AS (
+    SELECT t.lexeme, t.query, t.df,
+           ln(1 + (greatest(size.n - greatest(t.df, 1), 0) + 0.5) / (greatest(t.df, 1) + 0.5)) AS idf,
+           row_number() OVER (ORDER BY t.common_df, t.df, t.lexeme) AS rarity, t.common_df
+    FROM counted t, size
 ),
 q AS (
     SELECT coalesce(
-        string_agg(quote_literal(lexeme), ' | ') FILTER (WHERE matches <= %(max_matches)s OR rarity = 1), ''
-    )::tsquery AS query
+               string_agg(query::text, ' | ') FILTER (WHERE common_df <= %(max_matches)s OR rarity = 1), ''
+           )::tsquery AS query,
+           sum(idf) AS idf_total
     FROM terms
+)"""
+
+# A chunk's keyword share: the idf of the query lexemes it holds over the idf of all
+# of them, in [0, 1]; NULL (no share) for a query without words.
+_SHARE = "(SELECT coalesce(sum(t.idf), 0) FROM terms t WHERE {tsvector} @@ t.query) / nullif(q.idf_total, 0)"
+
+# The query's vector, bound once: a 384-float literal costs its parse each time it
+# appears (client-side binding sends the statement as text).
+_VECTOR = """
+qvec AS MATERIALIZED (
+    SELECT v, v::halfvec({dimensions}) AS h FROM (SELECT %(vector)s::vector({dimensions}) AS v) literal
 )"""
 
 _SEMANTIC = """
 semantic AS (
-    SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
-    FROM (
-        SELECT c.id, c.embedding::vector({dimensions}) <=> %(vector)s::vector({dimensions}) AS distance
-        FROM search_chunk c JOIN content_page p ON p.id = c.page_id
-        WHERE p.status = 'published'
-        ORDER BY distance
-        LIMIT %(candidates)s
-    ) nearest
+    SELECT c.id, c.embedding::vector({dimensions}) <=> (SELECT v FROM qvec) AS distance
+    FROM search_chunk c JOIN content_page p ON p.id = c.page_id
+    WHERE p.status = 'published'
+    ORDER BY distance
+    LIMIT %(candidates)s
 )"""
 
+# Words PostgreSQL's statistics put in more than SEARCH_KEYWORD_MAX_MATCHES chunks are
+# left out of the OR query (their idf is ~0 and matching them decodes much of the GIN
+# index), the rarest query word always stays, and at most SEARCH_KEYWORD_CAP matches
+# are scored: the p95 stays flat on common words. ts_rank_cd (frequency, proximity)
+# only orders chunks of equal share.
 _KEYWORD = """
 keyword AS (
-    SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank
-    FROM (
-        SELECT m.id, ts_rank_cd(m.search_vector, q.query) AS score
+    SELECT id FROM (
+        SELECT m.id, {share} AS share, ts_rank_cd(m.search_vector, q.query) AS rank
         FROM (
             SELECT c.id, c.search_vector
             FROM search_chunk c JOIN content_page p ON p.id = c.page_id, q
             WHERE c.search_vector @@ q.query AND p.status = 'published'
             LIMIT %(keyword_cap)s
         ) m, q
-        ORDER BY score DESC
+        ORDER BY share DESC, rank DESC, m.id
         LIMIT %(candidates)s
     ) ranked
 )"""
 
-_FUSE_AND_PICK = """
-fused AS (
-    SELECT id, sum(weight / (%(rrf_k)s + rank)) AS score
-    FROM ({ranked}) r
-    GROUP BY id
+_SCORE = {
+    Mode.SEMANTIC: "{s}.similarity",
+    Mode.KEYWORD: "{s}.share",
+    Mode.HYBRID: "{s}.similarity + %(keyword_weight)s * {s}.share",
+}
+
+# Scoring in three steps, each row read once: every candidate's chunk similarity (the
+# distance the index scan computed, when it found it) and keyword share; then the
+# best RESCORED of them by that score also compare the query with each of their
+# sentences (a one-line answer inside a chunk about other things); then the best
+# chunk per page above the floor.
+_PICK = """
+candidates AS (
+    SELECT DISTINCT ON (id) id, distance
+    FROM ({candidates}) u
+    ORDER BY id, distance NULLS LAST
+),
+chunks AS MATERIALIZED (
+    SELECT c.id, c.page_id, c.position, {similarity} AS similarity, coalesce({share}, 0) AS share
+    FROM candidates k JOIN search_chunk c ON c.id = k.id CROSS JOIN q
+),
+scored AS MATERIALIZED (
+    SELECT ch.id, ch.page_id, ch.position, ch.share, {sentence_index} AS sentence,
+           {rescored_similarity} AS similarity
+    FROM chunks ch{sentence_join}
 ),
 best AS (
-    SELECT DISTINCT ON (c.page_id) c.page_id, c.id, c.text, f.score
-    FROM fused f JOIN search_chunk c ON c.id = f.id
-    ORDER BY c.page_id, f.score DESC, c.position
+    SELECT DISTINCT ON (s.page_id) s.page_id, s.id, s.sentence, s.share, {score} AS score
+    FROM scored s
+    WHERE {score} >= %(min_score)s
+    ORDER BY s.page_id, {score} DESC, s.position
+),
+top AS (
+    SELECT *, sentence IS NULL OR share >= %(snippet_share)s AS keyword_snippet
+    FROM best ORDER BY score DESC, page_id LIMIT %(limit)s
 )
 SELECT b.page_id, p.slug, p.published_title, b.id, b.score::float8,
-       ts_headline(%(config)s::regconfig, substr(b.text, strpos(b.text, E'\\n') + 1), q.query, %(headline)s)
-FROM best b JOIN content_page p ON p.id = b.page_id, q
+       ts_headline(
+           %(config)s::regconfig,
+           CASE WHEN b.keyword_snippet THEN substr(c.text, strpos(c.text, E'\\n') + 1)
+                ELSE array_to_string(c.sentences[b.sentence : b.sentence + CASE
+                    WHEN array_length(string_to_array(c.sentences[b.sentence], ' '), 1) < 8 THEN 1 ELSE 0 END], ' ')
+           END,
+           q.query,
+           CASE WHEN b.keyword_snippet THEN %(headline)s ELSE %(sentence_headline)s END)
+FROM top b JOIN content_page p ON p.id = b.page_id JOIN search_chunk c ON c.id = b.id, q
 ORDER BY b.score DESC, b.page_id
-LIMIT %(limit)s
 """
+
+# The sentences of the best RESCORED candidates by chunk score (the others keep their
+# chunk similarity: below those, a sentence rarely lifts a chunk into the results).
+_SENTENCE = """
+    LEFT JOIN LATERAL (
+        SELECT u.i, 1 - (u.v <=> (SELECT h FROM qvec)) AS similarity
+        FROM search_chunk c, unnest(c.sentence_embeddings) WITH ORDINALITY u(v, i)
+        WHERE c.id = ch.id AND ch.id IN (SELECT id FROM chunks ORDER BY {chunk_score} DESC, id LIMIT %(rescored)s)
+        ORDER BY u.v <=> (SELECT h FROM qvec)
+        LIMIT 1
+    ) sentence ON true"""
 
 
 def search_sql(mode: Mode) -> str:
     """The statement for a mode (exposed for EXPLAIN in tests and the benchmark)."""
-    ctes = [_COMMON, _QUERY]
-    ranked = []
+    ctes = [_TERMS]
+    lists = []
     if mode in (Mode.HYBRID, Mode.SEMANTIC):
-        ctes.append(_SEMANTIC)
-        ranked.append("SELECT id, rank, 1.0 AS weight FROM semantic")
+        ctes += [_VECTOR, _SEMANTIC]
+        lists.append("SELECT id, distance FROM semantic")
     if mode in (Mode.HYBRID, Mode.KEYWORD):
-        ctes.append(_KEYWORD)
-        ranked.append("SELECT id, rank, %(keyword_weight)s::numeric AS weight FROM keyword")
-    fuse = _FUSE_AND_PICK.replace("{ranked}", " UNION ALL ".join(ranked))
-    sql = "WITH " + ",".join(ctes) + "," + fuse
+        ctes.append(_KEYWORD.replace("{share}", _SHARE.replace("{tsvector}", "m.search_vector")))
+        lists.append("SELECT id, NULL::float8 AS distance FROM keyword")
+    if mode == Mode.KEYWORD:
+        similarity, sentence_join, sentence_index, rescored = "0.0", "", "NULL::bigint", "ch.similarity"
+    else:
+        similarity = "1 - coalesce(k.distance, c.embedding::vector({dimensions}) <=> (SELECT v FROM qvec))"
+        sentence_join = _SENTENCE.replace("{chunk_score}", _SCORE[mode].replace("{s}.", ""))
+        sentence_index = "sentence.i"
+        rescored = "ch.similarity + %(sentence_weight)s * greatest(sentence.similarity - ch.similarity, 0)"
+    share = _SHARE.replace("{tsvector}", "c.search_vector") if mode != Mode.SEMANTIC else "0.0"
+    pick = (
+        _PICK.replace("{candidates}", " UNION ALL ".join(lists))
+        .replace("{similarity}", similarity)
+        .replace("{share}", share)
+        .replace("{sentence_join}", sentence_join)
+        .replace("{sentence_index}", sentence_index)
+        .replace("{rescored_similarity}", rescored)
+        .replace("{score}", _SCORE[mode].replace("{s}", "s"))
+    )
+    sql = "WITH " + ",".join(ctes) + "," + pick
     # The cast must read exactly like the index expression (search.models) to use it.
     return sql.replace("{dimensions}", str(int(settings.SEARCH_DIMENSIONS)))
+
+
+def search_min_score(mode: Mode | str) -> float:
+    """The relevance floor of a mode: a page whose best chunk scores below it is no
+    result. Scores are absolute (a similarity, a share of the query's words), not
+    ranks, so one number per mode holds across queries and sites; bench/search_quality.py
+    calibrates them."""
+    return {
+        Mode.SEMANTIC: settings.SEARCH_MIN_SIMILARITY,
+        Mode.KEYWORD: settings.SEARCH_MIN_KEYWORD_SHARE,
+        Mode.HYBRID: settings.SEARCH_MIN_SCORE,
+    }[Mode(mode)]
 
 
 def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | None) -> dict:
     return {
         "config": SEARCH_CONFIG,
-        "words": query_words(query),
+        "words": query,
         "max_matches": settings.SEARCH_KEYWORD_MAX_MATCHES,
         "vector": _vector_literal(vector) if vector is not None else None,
         "candidates": max(settings.SEARCH_CANDIDATES, limit),
         "keyword_cap": settings.SEARCH_KEYWORD_CAP,
-        "rrf_k": settings.SEARCH_RRF_K,
-        "keyword_weight": settings.SEARCH_KEYWORD_WEIGHT if mode == Mode.HYBRID else 1.0,
+        "keyword_weight": settings.SEARCH_KEYWORD_WEIGHT,
+        "sentence_weight": settings.SEARCH_SENTENCE_WEIGHT,
+        "rescored": max(RESCORED, limit),
+        "min_score": search_min_score(mode),
+        # A hybrid hit holding this share of the query's words shows them in context;
+        # a semantic one always shows its best sentence.
+        "snippet_share": settings.SEARCH_SNIPPET_KEYWORD_SHARE if mode == Mode.HYBRID else 2.0,
         "headline": _HEADLINE_OPTIONS,
+        "sentence_headline": _SENTENCE_HEADLINE_OPTIONS,
         "limit": limit,
     }
 
@@ -203,12 +350,20 @@ def search_session_settings(cursor) -> None:
 
 
 def search_pages(
-    *, query: str, mode: Mode | str = Mode.HYBRID, limit: int = 10, embedder: Embedder | None = None
+    *,
+    query: str,
+    mode: Mode | str = Mode.HYBRID,
+    limit: int = 10,
+    embedder: Embedder | None = None,
+    min_score: float | None = None,
 ) -> list[SearchHit]:
     """The current tenant's published pages that best answer `query`, best first,
-    one hit per page with a highlighted snippet."""
+    one hit per page with a highlighted snippet; [] when nothing reaches the floor
+    (`min_score`, by default the mode's: search_min_score). A caller that needs more
+    confidence than a results list (an answer built from the passages) passes a
+    higher one."""
     mode = Mode(mode)
-    query = " ".join(query.split())
+    query = query_text(query)
     if len(query) > QUERY_MAX_CHARS:
         raise ValueError(QUERY_TOO_LONG.format(max=QUERY_MAX_CHARS))
     limit = max(1, min(limit, LIMIT_MAX))
@@ -216,6 +371,8 @@ def search_pages(
         return []
     vector = query_embedding(query, embedder=embedder) if mode != Mode.KEYWORD else None
     params = search_params(query=query, mode=mode, limit=limit, vector=vector)
+    if min_score is not None:
+        params["min_score"] = min_score
     with transaction.atomic(), connection.cursor() as cursor:
         search_session_settings(cursor)
         cursor.execute(search_sql(mode), params)

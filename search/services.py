@@ -5,8 +5,10 @@ Callers are the Celery tasks (after content's publish signals) and the
 
 Re-indexing is incremental: chunks are keyed by (page, position) and carry the sha256
 of their text; only texts whose hash is not already stored for the page are sent to
-the embedder, a moved chunk reuses its stored vector, and unchanged rows are not
-written at all (their `embedded_at` stays as it was).
+the embedder (with their sentences, when a chunk has two or more), a moved chunk
+reuses its stored vectors, and unchanged rows are not written at all (their
+`embedded_at` stays as it was). A row stored before sentences were embedded counts as
+missing, so the next index of its page completes it.
 """
 
 import logging
@@ -50,15 +52,18 @@ def page_index(*, page_id: int, embedder: Embedder | None = None) -> IndexResult
     with the new text rather than storing vectors of an outdated version.
     """
     embedder = embedder or embedder_get()
-    vectors: dict[str, list[float]] = {}
+    vectors: dict[str, _Vectors] = {}
     embedded = 0
     for _ in range(MAX_ROUNDS):
         chunks = _published_chunks(Page.objects.filter(pk=page_id).first())
-        stored = set(Chunk.objects.filter(page_id=page_id).values_list("content_hash", flat=True))
-        missing = {c.content_hash: c.text for c in chunks if c.content_hash not in stored | vectors.keys()}
+        stored = set(
+            Chunk.objects.filter(page_id=page_id, sentence_embeddings__isnull=False).values_list(
+                "content_hash", flat=True
+            )
+        )
+        missing = {c.content_hash: c for c in chunks if c.content_hash not in stored | vectors.keys()}
         if missing:
-            for key, vector in zip(missing, embed_checked(embedder, list(missing.values())), strict=True):
-                vectors[key] = vector
+            vectors.update(_embed(embedder, list(missing.values())))
             embedded += len(missing)
         with transaction.atomic():
             page = Page.objects.select_for_update().filter(pk=page_id).first()
@@ -72,24 +77,60 @@ def page_index(*, page_id: int, embedder: Embedder | None = None) -> IndexResult
     return IndexResult(page_id=page_id, embedded=embedded)
 
 
-def _chunks_store(*, page_id: int, chunks: list[ChunkText], vectors: dict[str, list[float]]) -> dict:
-    existing = {chunk.position: chunk for chunk in Chunk.objects.filter(page_id=page_id).defer("text")}
-    by_hash = {chunk.content_hash: chunk for chunk in existing.values()}
+@dataclass(frozen=True)
+class _Vectors:
+    chunk: list[float]
+    sentences: list[list[float]]
+
+
+def _embed(embedder: Embedder, chunks: list[ChunkText]) -> dict[str, _Vectors]:
+    """One embedder call for the chunks' texts and the sentences of those that have
+    two or more (a lone sentence would only repeat its chunk's vector)."""
+    texts = [chunk.text for chunk in chunks]
+    for chunk in chunks:
+        if len(chunk.sentences) > 1:
+            texts.extend(chunk.sentences)
+    flat = iter(embed_checked(embedder, texts))
+    chunk_vectors = [next(flat) for _ in chunks]
+    return {
+        chunk.content_hash: _Vectors(
+            chunk=vector,
+            sentences=[next(flat) for _ in chunk.sentences] if len(chunk.sentences) > 1 else [],
+        )
+        for chunk, vector in zip(chunks, chunk_vectors, strict=True)
+    }
+
+
+def _chunks_store(*, page_id: int, chunks: list[ChunkText], vectors: dict[str, _Vectors]) -> dict:
+    existing = {
+        chunk.position: chunk
+        for chunk in Chunk.objects.filter(page_id=page_id).defer("text", "sentences", "sentence_embeddings")
+    }
+    # Rows whose vectors a moved chunk can take over (not those still lacking sentences).
+    sources = {
+        chunk.content_hash: chunk
+        for chunk in Chunk.objects.filter(page_id=page_id, sentence_embeddings__isnull=False).only(
+            "content_hash", "embedding", "sentence_embeddings", "embedded_at"
+        )
+    }
     now = timezone.now()
     rows, kept = [], 0
     for chunk in chunks:
         old = existing.get(chunk.position)
-        if old is not None and old.content_hash == chunk.content_hash:
+        if old is not None and old.content_hash == chunk.content_hash and chunk.content_hash in sources:
             kept += 1
             continue
-        source = by_hash.get(chunk.content_hash)
+        source = sources.get(chunk.content_hash)
+        fresh = vectors.get(chunk.content_hash)
         rows.append(
             Chunk(
                 page_id=page_id,
                 position=chunk.position,
                 text=chunk.text,
                 content_hash=chunk.content_hash,
-                embedding=source.embedding if source is not None else vectors[chunk.content_hash],
+                embedding=source.embedding if source is not None else fresh.chunk,
+                sentences=list(chunk.sentences),
+                sentence_embeddings=source.sentence_embeddings if source is not None else fresh.sentences,
                 embedded_at=source.embedded_at if source is not None else now,
             )
         )
@@ -98,7 +139,7 @@ def _chunks_store(*, page_id: int, chunks: list[ChunkText], vectors: dict[str, l
             rows,
             update_conflicts=True,
             unique_fields=["page", "position"],
-            update_fields=["text", "content_hash", "embedding", "embedded_at"],
+            update_fields=["text", "content_hash", "embedding", "sentences", "sentence_embeddings", "embedded_at"],
         )
     deleted, _ = Chunk.objects.filter(page_id=page_id, position__gte=len(chunks)).delete()
     return {"written": len(rows), "kept": kept, "deleted": deleted}

@@ -1,6 +1,7 @@
 """The site search page: /search/?q=...&mode=... on every tenant host."""
 
 from django.shortcuts import render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from content.models import Page
@@ -33,5 +34,8 @@ def search(request):
         "modes": list(Mode),
         "hits": hits,
         "error": error,
+        # "Nothing matches" offers the other kind of search for the same words.
+        "keyword_query": urlencode({"q": query, "mode": Mode.KEYWORD}),
+        "semantic_query": urlencode({"q": query, "mode": Mode.HYBRID}),
     }
     return render(request, "search/search.html", context, status=400 if error else 200)

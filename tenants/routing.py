@@ -10,7 +10,6 @@ Two layers:
 """
 
 import copy
-import logging
 import time
 
 from django.conf import settings
@@ -18,9 +17,9 @@ from django.core.cache import cache
 from django_tenants.utils import get_public_schema_name, schema_context
 from redis import RedisError
 
+from config.outage import outage_log
 from tenants.models import Domain, Tenant
 
-logger = logging.getLogger(__name__)
 _NO_TENANT = "none"
 _ROUTED = (Tenant.State.LIVE, Tenant.State.PUBLIC)
 # Bounds the per-process layer against a flood of made-up Host headers.
@@ -57,8 +56,8 @@ def _shared_lookup(hostname: str) -> Tenant | str:
         # answers (webhooks and events must still be accepted), from the database.
         try:
             cached = cache.get(_key(hostname))
-        except RedisError:
-            logger.warning("cache unavailable; host %s looked up in the database", hostname)
+        except RedisError as exc:
+            outage_log("redis", "hosts looked up in the database", exc)
             cached = None
         if cached is None:
             domain = (
@@ -69,8 +68,8 @@ def _shared_lookup(hostname: str) -> Tenant | str:
             cached = domain.tenant if domain else _NO_TENANT
             try:
                 cache.set(_key(hostname), cached, settings.DOMAIN_CACHE_TIMEOUT)
-            except RedisError:
-                pass
+            except RedisError as exc:
+                outage_log("redis", "hosts looked up in the database", exc)
     return cached
 
 

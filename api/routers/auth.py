@@ -52,6 +52,8 @@ def token_verify(request: HttpRequest, body: TokenIn):
 
 @router.post("/logout", response={204: None, codes_4xx: Problem})
 def token_logout(request: HttpRequest, body: RefreshIn):
-    """Blacklist the refresh token."""
-    services.token_logout(refresh=body.refresh)
+    """End the session: the refresh token is blacklisted and every access token of its
+    session stops working at once (send yours as `Authorization: Bearer` to be sure it does)."""
+    scheme, _, access = request.headers.get("Authorization", "").partition(" ")
+    services.token_logout(refresh=body.refresh, access=access.strip() if scheme.lower() == "bearer" else None)
     return Status(204, None)

@@ -20,7 +20,8 @@ class SearchParams(Schema):
     q: str = Field(..., min_length=1, max_length=QUERY_MAX_CHARS, description="The question or words to look for.")
     mode: Mode = Field(
         Mode.HYBRID,
-        description="`hybrid` (default: meaning and words, fused by reciprocal rank), `semantic` or `keyword`.",
+        description="`hybrid` (default: meaning, plus the share of the question's rarer words a page holds), "
+        "`semantic` (meaning only) or `keyword` (words only).",
     )
     limit: int = Field(10, ge=1, le=LIMIT_MAX, description="Pages to return, best first.")
 
@@ -31,7 +32,12 @@ class SearchHitOut(Schema):
     title: str
     path: str = Field(description="The page's URL path on this site.")
     snippet: str = Field(description="HTML: the best passage, escaped, matched words in <mark>.")
-    score: float = Field(description="Reciprocal-rank-fusion score: higher is better; comparable within one answer.")
+    score: float = Field(
+        description="Relevance of the page's best passage, higher is better. `semantic`: cosine similarity of "
+        "the question and the passage (-1 to 1); `keyword`: the share of the question's information (idf-weighted "
+        "words) the passage holds (0 to 1); `hybrid`: similarity + 0.15 x that share. Pages under the mode's "
+        "relevance floor are left out, so a question this site cannot answer gets an empty list."
+    )
 
 
 class SearchOut(Schema):
@@ -47,7 +53,8 @@ class SearchOut(Schema):
     summary="Search published pages",
 )
 def search(request: HttpRequest, params: Query[SearchParams]):
-    """One result per page, best first, over this site's published pages only."""
+    """One result per page, best first, over this site's published pages only; an empty
+    list when nothing on the site is relevant enough."""
     hits = search_pages(query=params.q, mode=params.mode, limit=params.limit)
     results = [
         SearchHitOut(

@@ -1,6 +1,6 @@
 """Partner API keys: stored hashed, scoped, expiring, revocable, bound to one tenant."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 from api import auth as api_auth
 from api.models import ApiKey
 from api.services import api_key_create, api_key_revoke
-from api.tests.conftest import api_key_header
+from api.tests.conftest import api_key_header, bearer
 
 
 def test_key_is_stored_hashed_and_works_once_shown(client_a, tenant_a):
@@ -204,3 +204,17 @@ def test_admin_revoke_action(client_a, tenant_a, editor_a, key_factory):
     client_a.post("/admin/login/?next=/admin/", editor_a)
     client_a.post("/admin/api/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
     assert client_a.get("/api/me", **api_key_header(plain)).status_code == 401
+
+
+def test_an_expiry_with_any_utc_offset_is_stored_in_utc(client_a, tenant_a, tokens_a):
+    # -22:29 is valid ISO 8601 but beyond PostgreSQL's +-15:59: it was a 500.
+    response = client_a.post(
+        "/api/keys",
+        {"name": "far", "scopes": ["pages:read"], "expires_at": "3824-03-31T04:24:53-22:29"},
+        content_type="application/json",
+        **bearer(tokens_a["access"]),
+    )
+    assert response.status_code == 201, response.content
+    with tenant_context(tenant_a):
+        stored = ApiKey.objects.get(name="far").expires_at
+    assert stored == datetime(3824, 4, 1, 2, 53, 53, tzinfo=UTC)

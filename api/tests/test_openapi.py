@@ -16,6 +16,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -111,16 +112,82 @@ def _connection_kept():
         request_finished.connect(close_old_connections)
 
 
-def _fuzz(schema, *, base_url: str, headers: dict, examples: int = EXAMPLES) -> tuple[int, dict]:
-    """Run positive and negative cases for every operation; returns (cases, statuses seen)."""
-    statuses: dict[int, int] = {}
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        _fuzz_operation(operation, GenerationMode.POSITIVE, CHECKS, base_url, headers, examples, statuses)
-        _fuzz_operation(
-            operation, GenerationMode.NEGATIVE, [*CHECKS, negative_data_refused], base_url, headers, examples, statuses
+# schemathesis draws strings from UTF-8 encodable characters (never a lone surrogate) and
+# seldom draws NUL, the two a database cannot store: one generated case in four gets one
+# of these put into one of its strings. Query strings travel as UTF-8: NUL only there.
+HOSTILE_CHARACTERS = ("\x00", "\ud800", "\udfff")
+
+
+def _string_places(value, loc=()):
+    if isinstance(value, str):
+        yield loc
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from _string_places(item, (*loc, key))
+
+
+def _injected(value, loc: tuple, character: str):
+    if not loc:
+        return value[: len(value) // 2] + character + value[len(value) // 2 :]
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[loc[0]] = _injected(copy[loc[0]], loc[1:], character)
+    return copy
+
+
+def _hostile_text(characters: tuple[str, ...]):
+    def flatmap(ctx, value):
+        places = list(_string_places(value))
+        if not places:
+            return st.just(value)
+        return st.tuples(st.integers(0, 3), st.sampled_from(places), st.sampled_from(characters)).map(
+            lambda drawn: _injected(value, drawn[1], drawn[2]) if drawn[0] == 0 else value
         )
-    return sum(statuses.values()), statuses
+
+    return flatmap
+
+
+def _holds_hostile_text(value) -> bool:
+    return any(any(c in text for c in HOSTILE_CHARACTERS) for text in _strings(value))
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str):
+            yield key
+        yield from _strings(item)
+
+
+def _schema(name: str, *, hostile: bool):
+    schema = schemathesis.openapi.from_dict(json.loads(SNAPSHOTS[name].read_text()))
+    schema.app = WSGIHandler()
+    if hostile:
+        schema.hook("flatmap_body")(_hostile_text(HOSTILE_CHARACTERS))
+        schema.hook("flatmap_query")(_hostile_text(("\x00",)))
+    return schema
+
+
+def _fuzz(name: str, *, base_url: str, headers: dict, examples: int = EXAMPLES) -> tuple[int, dict, int]:
+    """Run positive and negative cases for every operation; returns (cases, statuses seen,
+    cases given a NUL or a lone surrogate). The positive cases get those (a case otherwise
+    valid must be refused for them alone); negative ones are invalid already."""
+    statuses: dict = {"hostile": 0}
+    positive, negative = _schema(name, hostile=True), _schema(name, hostile=False)
+    for hostile_result, result in zip(positive.get_all_operations(), negative.get_all_operations(), strict=True):
+        _fuzz_operation(hostile_result.ok(), GenerationMode.POSITIVE, CHECKS, base_url, headers, examples, statuses)
+        _fuzz_operation(
+            result.ok(),
+            GenerationMode.NEGATIVE,
+            [*CHECKS, negative_data_refused],
+            base_url,
+            headers,
+            examples,
+            statuses,
+        )
+    hostile = statuses.pop("hostile")
+    return sum(statuses.values()), statuses, hostile
 
 
 def _fuzz_operation(operation, mode, checks, base_url, headers, examples, statuses) -> None:
@@ -137,6 +204,12 @@ def _fuzz_operation(operation, mode, checks, base_url, headers, examples, status
     def run(case):
         response = case.call_and_validate(base_url=base_url, headers=headers, checks=checks)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        if _holds_hostile_text(case.body) or _holds_hostile_text(case.query):
+            statuses["hostile"] += 1
+            if mode == GenerationMode.POSITIVE:  # otherwise valid: the text alone is refused
+                # A generated path that routes to no operation is a 404 before any parsing.
+                refusals = (413, 422) if not case.path_parameters else (404, 413, 422)
+                assert response.status_code in refusals, (case.method, case.path, case.body, response.status_code)
 
     run()
 
@@ -144,14 +217,16 @@ def _fuzz_operation(operation, mode, checks, base_url, headers, examples, status
 def test_tenant_api_holds_to_its_document_for_generated_requests(client_a, editor_a, settings):
     settings.API_RATE_LIMIT_ANON = settings.API_RATE_LIMIT_USER = settings.API_RATE_LIMIT_KEY = "1000000/m"
     token = token_pair(client_a, editor_a)["access"]
-    schema = schemathesis.openapi.from_dict(json.loads(SNAPSHOTS["tenant"].read_text()))
-    schema.app = WSGIHandler()
     with _connection_kept():
-        total, statuses = _fuzz(
-            schema, base_url="http://alpha.localhost", headers={"Authorization": bearer(token)["HTTP_AUTHORIZATION"]}
+        total, statuses, hostile = _fuzz(
+            "tenant", base_url="http://alpha.localhost", headers={"Authorization": bearer(token)["HTTP_AUTHORIZATION"]}
         )
-    print(f"tenant API: {total} generated cases, statuses {dict(sorted(statuses.items()))}")
+    print(
+        f"tenant API: {total} generated cases ({hostile} with NUL or surrogates), "
+        f"statuses {dict(sorted(statuses.items()))}"
+    )
     assert total >= MIN_CASES, f"only {total} generated cases"
+    assert hostile >= total // 20, f"only {hostile} cases with NUL or surrogates"
     assert not any(status >= 500 for status in statuses), statuses
     assert {200, 201, 401, 404, 422} <= set(statuses), statuses  # successes and each kind of refusal
 
@@ -165,15 +240,17 @@ def test_platform_api_holds_to_its_document_for_generated_requests(public_client
     with schema_context("public"):
         get_user_model().objects.create_superuser(username="fuzz@platform.example", password="fuzz-pass-9917")
     token = token_pair(public_client, {"username": "fuzz@platform.example", "password": "fuzz-pass-9917"})["access"]
-    schema = schemathesis.openapi.from_dict(json.loads(SNAPSHOTS["platform"].read_text()))
-    schema.app = WSGIHandler()
     with _connection_kept():
-        total, statuses = _fuzz(
-            schema,
+        total, statuses, hostile = _fuzz(
+            "platform",
             base_url="http://localhost",
             headers={"Authorization": bearer(token)["HTTP_AUTHORIZATION"]},
             examples=PLATFORM_EXAMPLES,
         )
-    print(f"platform API: {total} generated cases, statuses {dict(sorted(statuses.items()))}")
+    print(
+        f"platform API: {total} generated cases ({hostile} with NUL or surrogates), "
+        f"statuses {dict(sorted(statuses.items()))}"
+    )
+    assert hostile >= total // 20, f"only {hostile} cases with NUL or surrogates"
     assert not any(status >= 500 for status in statuses), statuses
     assert {200, 401, 404, 422} <= set(statuses), statuses

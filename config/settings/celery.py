@@ -10,3 +10,5 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = env_int("CELERY_RESULT_EXPIRES", 3600)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Each app adds its periodic tasks (config/settings/<app>.py); `celery beat` runs them.
+CELERY_BEAT_SCHEDULE = {}

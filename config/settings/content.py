@@ -1,6 +1,7 @@
 """Settings of the content app."""
 
 from config.settings.base import INSTALLED_APPS, TENANT_APPS
+from config.settings.celery import CELERY_BEAT_SCHEDULE
 from config.settings.env import env_bool, env_int
 
 # The block editor in the admin (django-jsonform renders forms from JSON schemas).
@@ -18,3 +19,11 @@ INSTALLED_APPS.append("django.contrib.sitemaps")
 
 # Route /_bench/hello, the hello-world baseline of bench/pages.py. Off by default.
 CONTENT_BENCH_HELLO = env_bool("CONTENT_BENCH_HELLO", False)
+
+# Page writes whose cache drop or signal failed (Redis down) are done again by a sweep.
+# A change younger than the grace may still be on its way through its own on_commit.
+CONTENT_CHANGES_GRACE_SECONDS = env_int("CONTENT_CHANGES_GRACE_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["content-changes-sweep"] = {
+    "task": "content.tasks.page_changes_sweep",
+    "schedule": float(env_int("CONTENT_CHANGES_SWEEP_EVERY_SECONDS", 60)),
+}

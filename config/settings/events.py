@@ -13,6 +13,7 @@ Overrides of config/settings/celery.py (deliberate, project-wide):
   stored a row must not hang because Redis is down; the outbox sweeper re-sends.
 """
 
+from config.settings.celery import CELERY_BEAT_SCHEDULE
 from config.settings.env import env_int, env_str
 
 # -- Celery reliability ---------------------------------------------------------------
@@ -27,11 +28,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Time limits of the events tasks only (other apps' tasks, e.g. reindexing, run longer).
 EVENTS_TASK_TIME_LIMIT = env_int("EVENTS_TASK_TIME_LIMIT", 120)
 EVENTS_TASK_SOFT_TIME_LIMIT = env_int("EVENTS_TASK_SOFT_TIME_LIMIT", 100)
-CELERY_BEAT_SCHEDULE = {
-    "events-outbox-sweep": {
-        "task": "events.tasks.outbox_sweep",
-        "schedule": float(env_int("EVENTS_SWEEP_EVERY_SECONDS", 60)),
-    },
+CELERY_BEAT_SCHEDULE["events-outbox-sweep"] = {
+    "task": "events.tasks.outbox_sweep",
+    "schedule": float(env_int("EVENTS_SWEEP_EVERY_SECONDS", 60)),
 }
 
 # -- Webhooks in ----------------------------------------------------------------------

@@ -1,11 +1,11 @@
 """Settings of the search app: which embedder, and the query's knobs.
 
 The defaults run everything on this machine: the local all-MiniLM-L6-v2 model
-(384 dimensions) and HNSW at ef_search 100, which bench/search.py measured at
+(384 dimensions) and HNSW at ef_search 200, which bench/search.py measured at
 recall@10 >= 0.95 on 100k chunks.
 """
 
-from config.settings.env import env_int, env_str
+from config.settings.env import env_bool, env_int, env_str
 
 # "local" (sentence-transformers on CPU, offline) or "http" (an OpenAI-compatible
 # /v1/embeddings endpoint).
@@ -14,6 +14,9 @@ SEARCH_EMBEDDINGS_URL = env_str("SEARCH_EMBEDDINGS_URL", "")
 SEARCH_EMBEDDINGS_MODEL = env_str("SEARCH_EMBEDDINGS_MODEL", "")
 SEARCH_EMBEDDINGS_API_KEY = env_str("SEARCH_EMBEDDINGS_API_KEY", "")
 SEARCH_EMBEDDINGS_TIMEOUT = env_int("SEARCH_EMBEDDINGS_TIMEOUT", 30)
+# Load the embedder when a web worker starts (a background thread, config/wsgi.py) rather
+# than on the worker's first search; /readyz answers 503 `"search": "loading"` meanwhile.
+SEARCH_WARM_START = env_bool("SEARCH_WARM_START", True)
 # torch threads of the local model per process (web workers and Celery workers are
 # already one process per core).
 SEARCH_TORCH_THREADS = env_int("SEARCH_TORCH_THREADS", 1)
@@ -25,13 +28,26 @@ SEARCH_DIMENSIONS = env_int("SEARCH_DIMENSIONS", 384)
 # estimate grows with it, so a large value can tip the planner to a sequential scan
 # (search/tests/test_plan.py checks the plan at this value).
 SEARCH_EF_SEARCH = env_int("SEARCH_EF_SEARCH", 200)
-# Candidates each ranker hands to reciprocal rank fusion, and RRF's k (Cormack et al. 2009).
+# Candidates each list (nearest chunk vectors, keyword matches) hands to the scoring.
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 40)
-SEARCH_RRF_K = env_int("SEARCH_RRF_K", 60)
-# Weight of the keyword list in the fusion (the semantic list weighs 1): visitors ask
-# in their own words, so words shared with a page are the weaker signal
-# (bench/search_quality.py measures the choice).
-SEARCH_KEYWORD_WEIGHT = float(env_str("SEARCH_KEYWORD_WEIGHT", "1.0"))
+# The scores (search.selectors explains them; bench/search_quality.py chose these values
+# on the calibration sites of search/tests/quality and reports the held-out ones):
+# similarity = chunk cosine + SEARCH_SENTENCE_WEIGHT x (best sentence cosine - chunk
+# cosine, when higher); hybrid = similarity + SEARCH_KEYWORD_WEIGHT x keyword share.
+SEARCH_SENTENCE_WEIGHT = float(env_str("SEARCH_SENTENCE_WEIGHT", "0.5"))
+SEARCH_KEYWORD_WEIGHT = float(env_str("SEARCH_KEYWORD_WEIGHT", "0.15"))
+# Relevance floors, one per mode, on that mode's score: a page whose best passage scores
+# lower is not a result, so an unrelated question gets an empty list. Each is the lowest
+# value reaching the best no-answer accuracy that costs at most 2 points of recall@5, on
+# the calibration sites. Keyword mode has none: no floor on the share dropped an
+# unrelated question there without dropping answers (a page holding one of the words is
+# what a keyword search asks for).
+SEARCH_MIN_SCORE = float(env_str("SEARCH_MIN_SCORE", "0.235"))  # hybrid
+SEARCH_MIN_SIMILARITY = float(env_str("SEARCH_MIN_SIMILARITY", "0.225"))  # semantic
+SEARCH_MIN_KEYWORD_SHARE = float(env_str("SEARCH_MIN_KEYWORD_SHARE", "0"))  # keyword
+# A hybrid hit whose passage holds at least this share of the query's words is shown
+# as a keyword match (the words in context); below it, as its best sentence.
+SEARCH_SNIPPET_KEYWORD_SHARE = float(env_str("SEARCH_SNIPPET_KEYWORD_SHARE", "0.5"))
 # Full-text matches ranked per query at most: ts_rank_cd over every match of a common
 # word is the p95 tail otherwise.
 SEARCH_KEYWORD_CAP = env_int("SEARCH_KEYWORD_CAP", 1000)

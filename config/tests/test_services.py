@@ -1,11 +1,13 @@
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import psycopg
 import redis
 
-from config import services
+from config import runlock, services
 from conftest import ROOT, service_env
 
 
@@ -27,6 +29,36 @@ def test_embedded_services_start_from_an_empty_data_dir_and_stop(tmp_path):
         services.postgres_stop(tmp_path)
     assert not (tmp_path / "pg" / "postmaster.pid").exists()
     assert not os.path.exists(tmp_path / "redis" / "redis.sock")
+
+
+def test_a_server_whose_bin_run_is_stopping_is_not_reused_but_waited_for(tmp_path):
+    # manage.py (or a test) asking for the embedded Redis while the bin/run that owns it is
+    # stopping: reusing it would hand out a server about to vanish (issue 10's 500s).
+    services.redis_url(tmp_path)
+    owner = runlock.RunLock(tmp_path, url="http://localhost:1/")
+    owner.acquire(wait=0)
+    owner.publish("stopping")
+    got = {}
+
+    def reuse():
+        got["url"] = services.redis_url(tmp_path)
+        got["at"] = time.monotonic()
+
+    asker = threading.Thread(target=reuse)
+    try:
+        asker.start()
+        time.sleep(1)
+        assert "url" not in got  # still waiting: the Redis answers, but its owner is stopping it
+        services.redis_stop(tmp_path)  # what the owner does, then it lets go
+        released = time.monotonic()
+        owner.release()
+        asker.join(timeout=30)
+        assert got["at"] >= released
+        assert redis.Redis.from_url(got["url"]).ping()  # a fresh one, started after the owner left
+    finally:
+        owner.release()
+        asker.join(timeout=30)
+        services.redis_stop(tmp_path)
 
 
 def test_redis_url_helpers():

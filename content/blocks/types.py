@@ -2,7 +2,7 @@
 `templates/blocks/<type>.html`; blocks are JSON in `Page.blocks`, so no migration.
 
 Field names of heading, paragraph, image, quote, cta and feature_list follow the seed
-page `../shared/bench/page20.json`.
+page `content/fixtures/page20.json`.
 """
 
 import re

@@ -1,18 +1,15 @@
 """Fixtures of the content tests: the seed page and a way to act inside a tenant."""
 
-import json
-from pathlib import Path
-
 import pytest
 from django_tenants.utils import tenant_context
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "bench" / "page20.json"
+from content.demo import bench_page
 
 
 @pytest.fixture
 def seed_page():
     """The 20-block page shared by every app's benchmarks (its shape is the stored shape)."""
-    return json.loads(SEED.read_text())
+    return bench_page()
 
 
 @pytest.fixture

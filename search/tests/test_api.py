@@ -95,3 +95,19 @@ def test_search_is_in_the_openapi_document(client_a):
     spec = client_a.get("/api/openapi.json").json()
     operation = spec["paths"]["/api/search"]["get"]
     assert {param["name"] for param in operation["parameters"]} == {"q", "mode", "limit"}
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+def test_unrelated_question_is_an_empty_list(twin_pages, client_a, tenant_a, mode):
+    key_a = _key(tenant_a, ["search:read"])
+    query = {"q": "who won the football world cup", "mode": mode}
+    response = client_a.get("/api/search", query, HTTP_AUTHORIZATION=f"Api-Key {key_a}")
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_control_characters_in_the_question_are_ignored(twin_pages, client_a, tenant_a):
+    key_a = _key(tenant_a, ["search:read"])
+    query = {"q": "plastic\x00 packaging\x01", "mode": Mode.KEYWORD}
+    response = client_a.get("/api/search", query, HTTP_AUTHORIZATION=f"Api-Key {key_a}")
+    assert response.status_code == 200
+    assert [hit["slug"] for hit in response.json()["results"]] == ["alpha-packaging"]

@@ -1,12 +1,15 @@
 """Chunking on plain block dicts (the stored shape of content.Page.published_blocks)."""
 
-import json
-from pathlib import Path
-
-from search.chunking import CONTEXT_SEPARATOR, OVERLAP_WORDS, WINDOW_WORDS, page_chunks
+from content.demo import bench_page
+from search.chunking import (
+    CONTEXT_SEPARATOR,
+    OVERLAP_WORDS,
+    SENTENCE_MAX_WORDS,
+    WINDOW_WORDS,
+    page_chunks,
+    sentences_split,
+)
 from search.tests.conftest import heading, paragraph
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "bench" / "page20.json"
 
 
 def test_title_and_heading_are_kept_with_their_text():
@@ -37,7 +40,7 @@ def test_long_block_is_split_into_overlapping_windows():
 
 
 def test_editing_one_block_changes_only_its_chunk():
-    blocks = json.loads(SEED.read_text())["blocks"]
+    blocks = bench_page()["blocks"]
     before = page_chunks(title="Bench", blocks=blocks)
     edited = [dict(b) for b in blocks]
     index = next(i for i, b in enumerate(edited) if b["type"] == "paragraph")
@@ -51,3 +54,24 @@ def test_page_without_text_still_has_its_title():
     assert [
         c.text for c in page_chunks(title="Gallery", blocks=[{"type": "image", "src": "https://example.com/a.png"}])
     ] == ["Gallery"]
+
+
+def test_sentences_are_split_inside_each_block():
+    (chunk,) = page_chunks(
+        title="FAQ",
+        blocks=[
+            paragraph("Do I need a programmer? No. Operators teach tasks by hand. Dr. Okafor agrees."),
+            {"type": "feature_list", "items": ["Fits on a bench", "Runs the same programs"]},
+        ],
+    )
+    assert chunk.sentences == (
+        "Do I need a programmer?",
+        "No. Operators teach tasks by hand.",
+        "Dr. Okafor agrees.",
+        "Fits on a bench Runs the same programs",
+    )
+
+
+def test_a_run_without_punctuation_is_cut_into_short_sentences():
+    words = [f"cell{i}" for i in range(SENTENCE_MAX_WORDS * 2 + 5)]
+    assert [len(s.split(" ")) for s in sentences_split(" ".join(words))] == [SENTENCE_MAX_WORDS] * 2 + [5]

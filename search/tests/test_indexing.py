@@ -107,3 +107,29 @@ def test_search_reindex_refuses_an_unknown_tenant(db):
 
     with pytest.raises(CommandError, match="No tenant named 'nope'"):
         call_command("search_reindex", tenant="nope")
+
+
+def test_sentences_get_vectors_that_moves_keep_and_old_rows_gain(tenant_a, embedder):
+    """A chunk of two sentences stores a vector for each; a moved chunk takes its
+    vectors along (nothing re-embedded); a row indexed before sentences existed (NULL
+    vectors) is embedded again on its page's next index."""
+    from content.services import page_publish, page_update
+
+    blocks = [heading("Care"), paragraph(f"{CLEANING} {STORAGE}")]
+    page = page_publish_indexed(tenant_a, slug="care", title="Care", blocks=blocks, embedder=embedder)
+    with tenant_context(tenant_a):
+        (chunk,) = Chunk.objects.filter(page=page)
+        assert chunk.sentences == [CLEANING, STORAGE]
+        assert [len(vector) for vector in chunk.sentence_embeddings] == [384, 384]
+
+        moved = [heading("Intro"), paragraph("Read this first."), *page.blocks]
+        page_publish(page=page_update(page=page, user=None, blocks=moved), user=None)
+        assert page_index(page_id=page.pk, embedder=embedder).embedded == 1  # the new intro only
+        after = Chunk.objects.get(page=page, position=1)
+        assert after.content_hash == chunk.content_hash
+        assert after.sentence_embeddings == chunk.sentence_embeddings
+
+        Chunk.objects.filter(page=page).update(sentence_embeddings=None)
+        result = page_index(page_id=page.pk, embedder=embedder)
+        assert (result.embedded, result.written) == (2, 2)
+        assert not Chunk.objects.filter(page=page, sentence_embeddings__isnull=True).exists()

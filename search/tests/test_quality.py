@@ -1,31 +1,69 @@
-"""Search quality on a labeled set of paraphrased questions (search.quality_corpus).
+"""Search quality on the labeled sets of search/tests/quality (four sites, paraphrased,
+exact-term and unanswerable questions), through the product's selector.
 
-The floor: hybrid must put the answer in the first five pages for at least 85% of the
-questions. The questions were written to avoid the answer's words, so keyword search
-alone is expected to be poor; the measured hybrid figure on this corpus is printed
-(run with -s) and reported in docs/benchmarks.md. 85% leaves room for a few misses of
-a 22M-parameter model while still failing loudly if ranking, chunking or fusion break
-(keyword-only scores far below it).
+What must hold, on the calibration sites and on the held-out ones alike: the default
+hybrid mode ranks at least as well as each of its parts (MRR@10), so fusing never
+costs the visitor. The absolute floors sit a question or two under today's figures
+(docs/benchmarks.md: hybrid MRR@10 0.922, recall@5 0.985, no-answer accuracy 0.629 on
+the whole set), so a model or runtime swap that moves one borderline question does
+not fail the suite, while a broken fusion or a lost relevance floor (no-answer 0)
+does. Issue 17's no-answer target (0.9) is not met: questions about a neighbouring
+service ("car insurance" on the bike shop) score as high as hard paraphrases, and
+all-MiniLM-L6-v2's similarity cannot tell them apart (benchmarks.md shows the curve).
 """
 
 import pytest
 from django_tenants.utils import tenant_context
 
-from search.quality_corpus import corpus_evaluate, corpus_load, corpus_table
 from search.selectors import Mode
+from search.tests.quality import CALIBRATION, HELD_OUT, SITES
+from search.tests.quality.evaluate import answers_score, scores_table, site_ask, site_load
+from search.tests.quality.sets import Kind
 
-RECALL_AT_5_FLOOR = 0.85
+HYBRID_MRR_FLOOR = 0.88
+HYBRID_RECALL_FLOOR = 0.95
+NO_ANSWER_FLOOR = 0.55
+
+
+def test_the_set_has_the_size_and_mix_it_claims():
+    questions = [question for site in SITES for question in site.questions]
+    kinds = [question.kind for question in questions]
+    assert len(SITES) >= 3 and sum(len(site.pages) for site in SITES) >= 40 and len(questions) >= 80
+    assert kinds.count(Kind.EXACT) >= len(questions) / 3
+    assert kinds.count(Kind.NONE) >= len(questions) / 5
+    for site in SITES:
+        slugs = {page["slug"] for page in site.pages}
+        for question in site.questions:
+            assert (question.kind == Kind.NONE) == (not question.answers), question
+            assert set(question.answers) <= slugs, question
 
 
 @pytest.fixture
-def quality(tenant_a, embedder):
+def answers(tenant_a, embedder):
+    collected = []
     with tenant_context(tenant_a):
-        corpus_load(embedder=embedder)
-        return {mode: corpus_evaluate(mode=mode, embedder=embedder) for mode in Mode}
+        for site in SITES:
+            site_load(site, embedder=embedder)
+            for mode in Mode:
+                collected += site_ask(site, mode=mode, embedder=embedder)
+    return collected
 
 
-def test_hybrid_finds_paraphrased_answers(quality):
-    print("\n" + corpus_table([quality[Mode.KEYWORD], quality[Mode.SEMANTIC], quality[Mode.HYBRID]]))
-    hybrid, keyword = quality[Mode.HYBRID], quality[Mode.KEYWORD]
-    assert hybrid["recall"] >= keyword["recall"] and hybrid["mrr"] >= keyword["mrr"]
-    assert hybrid["recall"] >= RECALL_AT_5_FLOOR, hybrid["misses"]
+def _scores(answers, sites):
+    chosen = [answer for answer in answers if answer.site in sites]
+    return {mode: answers_score(chosen, mode=mode) for mode in Mode}
+
+
+def test_hybrid_ranks_at_least_as_well_as_each_part_and_drops_unrelated_questions(answers):
+    splits = {"calibration": CALIBRATION, "held-out": HELD_OUT, "all": tuple(site.name for site in SITES)}
+    scores = {split: _scores(answers, sites) for split, sites in splits.items()}
+    for split, rows in scores.items():
+        print("\n" + scores_table(list(rows.values()), title=split))
+    for split, rows in scores.items():
+        hybrid = rows[Mode.HYBRID]
+        assert hybrid.mrr >= rows[Mode.SEMANTIC].mrr, (split, hybrid.misses)
+        assert hybrid.mrr >= rows[Mode.KEYWORD].mrr, (split, hybrid.misses)
+    hybrid = scores["all"][Mode.HYBRID]
+    assert hybrid.mrr >= HYBRID_MRR_FLOOR, hybrid.misses
+    assert hybrid.recall >= HYBRID_RECALL_FLOOR, hybrid.misses
+    assert hybrid.no_answer >= NO_ANSWER_FLOOR, hybrid.misses

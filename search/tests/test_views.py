@@ -44,3 +44,33 @@ def test_search_page_sql_is_bounded(tricky_page, client_a, django_assert_max_num
     # pair, and django-tenants' SET search_path per new cursor (4): nothing per result.
     with django_assert_max_num_queries(9):
         assert client_a.get("/search/", {"q": "cake"}).status_code == 200
+
+
+def test_unrelated_question_says_nothing_matches_and_offers_exact_words(tricky_page, client_a):
+    response = client_a.get("/search/", {"q": "who won the football world cup"})
+    html = response.content.decode()
+    assert response.status_code == 200 and '<li class="search-hit"' not in html
+    assert "Nothing on this site matches “who won the football world cup”." in html
+    assert 'href="?q=who+won+the+football+world+cup&amp;mode=keyword"' in html
+
+
+def test_keyword_search_without_match_offers_search_by_meaning(tricky_page, client_a):
+    html = client_a.get("/search/", {"q": "zqattack", "mode": "keyword"}).content.decode()
+    assert "Nothing on this site matches" in html and 'href="?q=zqattack&amp;mode=hybrid"' in html
+
+
+def test_snippet_is_the_sentence_that_matched_not_the_first_words(tenant_a, client_a, embedder):
+    blocks = [
+        paragraph(
+            "Our café at the roastery serves espresso from 1.20, filter of the day and pastries from the bakery "
+            "next door. Oat milk costs 40 cents extra. Dogs are welcome inside. There is free wifi on weekdays."
+        )
+    ]
+    page_publish_indexed(tenant_a, slug="cafe", title="The café", blocks=blocks, embedder=embedder)
+    html = client_a.get("/search/", {"q": "can I bring my pet"}).content.decode()
+    snippet = html[html.index('<p class="search-snippet">') :].split("</p>", 1)[0]
+    assert "Dogs are welcome inside." in snippet and "Our café at the roastery" not in snippet
+
+    html = client_a.get("/search/", {"q": "oat milk price", "mode": "keyword"}).content.decode()
+    snippet = html[html.index('<p class="search-snippet">') :].split("</p>", 1)[0]
+    assert "<mark>Oat</mark> <mark>milk</mark>" in snippet

@@ -81,3 +81,12 @@ def test_other_processes_see_a_domain_change_within_the_local_ttl(tenant_a, clie
     assert client.get("/", HTTP_HOST="alpha.localhost").status_code == 200  # within the TTL
     time.sleep(0.35)
     assert client.get("/", HTTP_HOST="alpha.localhost").status_code == 404
+
+
+def test_unknown_host_answers_api_clients_with_a_problem(db, client):
+    from tenants.views import HOST_UNKNOWN
+
+    response = client.get("/api/pages", HTTP_HOST="nobody.example")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == HOST_UNKNOWN

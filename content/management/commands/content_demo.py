@@ -1,32 +1,20 @@
-import json
-from pathlib import Path
-
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django_tenants.utils import tenant_context
 
 from content import services
-from content.demo import DEMO_SITES
+from content.demo import DEMO_SITES, bench_page
 from content.demo_art import ART, art_jpeg
 from content.models import Page
 from images import services as image_services
 from tenants.models import Tenant
 
 
-def bench_seed_path() -> Path:
-    """The 20-block page shared by every app's benchmarks (outside this repository)."""
-    return Path(settings.BASE_DIR).parent / "shared" / "bench" / "page20.json"
-
-
 class Command(BaseCommand):
     help = "Give the demo tenants (acme, globex) their published pages and a `bench` page; idempotent."
 
     def handle(self, *args, **options):
-        seed_path = bench_seed_path()
-        seed = json.loads(seed_path.read_text()) if seed_path.exists() else None
-        if seed is None:
-            self.stdout.write(f"No {seed_path}: skipping the bench page")
+        seed = bench_page()
         for schema_name, (pages, nav) in DEMO_SITES.items():
             tenant = Tenant.objects.filter(schema_name=schema_name).first()
             if tenant is None:
@@ -36,12 +24,9 @@ class Command(BaseCommand):
                 specs = [spec for spec in pages if not Page.objects.filter(slug=spec["slug"]).exists()]
                 images = self._images_ensure(schema_name, _art_names(specs))
                 specs = [{**_images_placed(spec, images), "nav": nav} for spec in specs]
-                if seed is not None:
-                    specs.append(
-                        {"slug": seed["slug"], "title": seed["title"], "blocks": seed["blocks"], "nav": seed["nav"]}
-                    )
+                specs.append({key: seed[key] for key in ("slug", "title", "blocks", "nav")})
                 created = sum(self._page_ensure(spec) for spec in specs)
-            there = len(pages) + (seed is not None) - created
+            there = len(pages) + 1 - created
             self.stdout.write(f"{schema_name}: {created} demo page(s) created, {there} already there")
 
     def _page_ensure(self, spec: dict) -> bool:

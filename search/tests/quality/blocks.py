@@ -1,0 +1,27 @@
+"""Block helpers for the quality sets' pages: the stored shape content's validator
+accepts, so the pages go through the same services, chunking and index as an
+editor's pages do."""
+
+
+def p(text: str) -> dict:
+    return {"type": "paragraph", "html": f"<p>{text}</p>"}
+
+
+def h(text: str, level: int = 2) -> dict:
+    return {"type": "heading", "text": text, "level": level}
+
+
+def faq(*items: tuple[str, str], title: str = "") -> dict:
+    return {"type": "faq", "title": title, "items": [{"question": q, "answer": f"<p>{a}</p>"} for q, a in items]}
+
+
+def table(header: list[str], *rows: list[str], caption: str = "") -> dict:
+    return {"type": "table", "caption": caption, "header": header, "rows": [list(row) for row in rows]}
+
+
+def features(*items: str, title: str = "") -> dict:
+    return {"type": "feature_list", "title": title, "items": list(items)}
+
+
+def cards(*items: tuple[str, str], title: str = "") -> dict:
+    return {"type": "cards", "title": title, "items": [{"title": t, "text": x} for t, x in items]}
