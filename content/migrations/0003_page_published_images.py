@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0001_initial"),
+        ("content", "0002_page_change"),
     ]
 
     operations = [
