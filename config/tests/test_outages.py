@@ -14,6 +14,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
 
 import pytest
 from django.conf import settings
@@ -144,13 +145,15 @@ def test_redis_down_pages_and_api_reads_answer_and_a_publish_is_indexed_when_it_
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
-def _get(port: int, path: str, host: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+def _get(port: int, path: str, host: str, headers: dict | None = None) -> tuple[int, Message, bytes]:
+    """Status, headers (looked up case-insensitively: granian sends names in lowercase,
+    gunicorn capitalised) and body."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (our test server)
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
 
 
 @pytest.mark.usefixtures("committed")
