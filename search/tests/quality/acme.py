@@ -2,11 +2,11 @@
 (content.demo) plus twelve pages written for this set, in the same voice."""
 
 from content.demo import ACME
-from search.tests.quality.blocks import cards, faq, features, h, p, table
+from search.tests.quality.blocks import cards, demo_pages, faq, features, h, p, table
 from search.tests.quality.sets import Site, exact, none, paraphrase
 
 PAGES = [
-    *ACME,
+    *demo_pages(ACME),
     {
         "slug": "products/a1",
         "title": "A1 collaborative arm",

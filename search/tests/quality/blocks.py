@@ -25,3 +25,18 @@ def features(*items: str, title: str = "") -> dict:
 
 def cards(*items: tuple[str, str], title: str = "") -> dict:
     return {"type": "cards", "title": title, "items": [{"title": t, "text": x} for t, x in items]}
+
+
+def demo_pages(pages: list[dict]) -> list[dict]:
+    """The demo's pages as text: their `"image_id": "@name"` placeholders name art that the
+    demo command uploads (content_demo); the quality set has no library, and images carry
+    no words to search, so the placeholders are left out."""
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {key: strip(item) for key, item in value.items() if not (key == "image_id" and str(item)[:1] == "@")}
+        if isinstance(value, list):
+            return [strip(item) for item in value]
+        return value
+
+    return strip(pages)

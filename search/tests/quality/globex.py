@@ -2,11 +2,11 @@
 (content.demo) plus thirteen pages written for this set."""
 
 from content.demo import GLOBEX
-from search.tests.quality.blocks import faq, features, p, table
+from search.tests.quality.blocks import demo_pages, faq, features, p, table
 from search.tests.quality.sets import Site, exact, none, paraphrase
 
 PAGES = [
-    *GLOBEX,
+    *demo_pages(GLOBEX),
     {
         "slug": "coffees/ethiopia-guji",
         "title": "Ethiopia Guji",
