@@ -134,6 +134,12 @@ def _injected(value, loc: tuple, character: str):
     return copy
 
 
+def _multipart(ctx) -> bool:
+    operation = getattr(ctx, "operation", None)
+    alternatives = getattr(operation, "body", None) or ()
+    return any(str(getattr(alternative, "media_type", "")).startswith("multipart/") for alternative in alternatives)
+
+
 def _hostile_text(characters: tuple[str, ...]):
     def flatmap(ctx, value):
         places = list(_string_places(value))
@@ -141,7 +147,7 @@ def _hostile_text(characters: tuple[str, ...]):
             return st.just(value)
         # A multipart body (it holds a file's bytes) travels as UTF-8 like a query string: a
         # lone surrogate cannot even be encoded by the client, so NUL only there.
-        multipart = isinstance(value, dict) and any(isinstance(item, bytes) for item in value.values())
+        multipart = _multipart(ctx) or (isinstance(value, dict) and any(isinstance(v, bytes) for v in value.values()))
         drawn_from = tuple(c for c in characters if c == "\x00") if multipart else characters
         return st.tuples(st.integers(0, 3), st.sampled_from(places), st.sampled_from(drawn_from)).map(
             lambda drawn: _injected(value, drawn[1], drawn[2]) if drawn[0] == 0 else value

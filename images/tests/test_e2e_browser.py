@@ -20,7 +20,7 @@ SLUG = "e2e-images"
 TITLE = "E2E harbour photo"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: the test runs once per web server, each from an empty library
 def committed_page(django_db_setup, django_db_blocker):
     from tenants.models import Tenant
 

@@ -39,4 +39,7 @@ def demo_pages(pages: list[dict]) -> list[dict]:
             return [strip(item) for item in value]
         return value
 
-    return strip(pages)
+    def imageless(block) -> bool:  # an image block whose only picture was a placeholder
+        return isinstance(block, dict) and block.get("type") == "image" and not block.get("src")
+
+    return [{**page, "blocks": [block for block in page["blocks"] if not imageless(block)]} for page in strip(pages)]
