@@ -20,7 +20,7 @@ SLUG = "e2e-images"
 TITLE = "E2E harbour photo"
 
 
-@pytest.fixture  # per test: the test runs once per web server, each from an empty library
+@pytest.fixture(scope="module")
 def committed_page(django_db_setup, django_db_blocker):
     from tenants.models import Tenant
 
@@ -52,6 +52,10 @@ def _ready(tenant, django_db_blocker) -> Image:
 
 
 @pytest.mark.django_db
+# Once, on the default server: the upload de-duplicates by content, so a second run on the
+# other server would find its photo already in the library (both servers serve the admin
+# and renditions in config/tests/test_web_servers.py and images/tests).
+@pytest.mark.parametrize("web_server", ["granian"], indirect=True)
 def test_upload_choose_publish_and_the_phone_gets_a_small_rendition(
     web_server, celery_worker, committed_page, django_db_blocker, tmp_path, monkeypatch
 ):
