@@ -23,12 +23,15 @@ Needs Debian's `wrk` (`apt-get install -y wrk`; installed here when missing and 
 import argparse
 import json
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
-from _common import Server, load_average, results_write, services_stop, wrk, wrk_ensure
+from _common import Server, free_port, load_average, results_write, services_stop, wrk, wrk_ensure
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -187,12 +190,14 @@ def in_process(repeats: int) -> dict:
     client = Client(HTTP_HOST=SMALL[2])
     settings.CONTENT_PAGE_CACHE = False
     uncached = _request_p50(client, "/bench/", repeats)
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as captured:
         client.get("/bench/")
+    queries = list(captured.captured_queries)  # the next request clears the log
     settings.CONTENT_PAGE_CACHE = True
     cached = _request_p50(client, "/bench/", repeats)
-    with CaptureQueriesContext(connection) as cached_queries:
+    with CaptureQueriesContext(connection) as captured:
         client.get("/bench/")
+    cached_queries = list(captured.captured_queries)
     tenant = Tenant.objects.get(schema_name=SMALL[0])
     with tenant_context(tenant):
         page = Page.objects.get(slug="bench")
@@ -214,9 +219,9 @@ def in_process(repeats: int) -> dict:
         "request_p50_ms": uncached,
         "cached_request_p50_ms": cached,
         "render_p50_ms": statistics.median(render_times),
-        "queries": len(queries.captured_queries),
-        "cached_queries": len(cached_queries.captured_queries),
-        "query_sql": [q["sql"][:90] for q in queries.captured_queries],
+        "queries": len(queries),
+        "cached_queries": len(cached_queries),
+        "query_sql": [q["sql"][:90] for q in queries],
     }
 
 
@@ -241,15 +246,79 @@ def _wrk(url: str, host: str, **kwargs) -> dict:
     return wrk(url, headers={"Host": host}, **kwargs)
 
 
-def throughput(kind: str, repeats: int, seconds: int, trees: dict[str, Path]) -> dict:
+class Anchor:
+    """The seed stack (FastAPI + asyncpg, `../shared/anchors/seed-stack/`, its README) served
+    from a working copy that its `run.sh` prepared (venv, data): its PostgreSQL and uvicorn
+    (2 workers, own session), so its `/bench` runs interleaved with ours and every ratio
+    comes from one run."""
+
+    def __init__(self, work: Path):
+        self.work = work
+        python = str(work / ".venv" / "bin" / "python")
+        started = self._pg(python, "start")
+        self.pg_started = started == "started"
+        self._pg(python, "seed", str(ROOT / "content" / "fixtures" / "page20.json"))
+        env = {**os.environ, "CAW_DSN": self._pg(python, "dsn"), "CAW_POOL_SIZE": "4", "PYTHONWARNINGS": "ignore"}
+        self.port = free_port(PORTS)
+        self.proc = subprocess.Popen(
+            [str(work / ".venv" / "bin" / "uvicorn"), "app:app", "--host", "127.0.0.1", "--port", str(self.port)]
+            + [
+                "--workers",
+                "2",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=work,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.url("/hello"), timeout=1)  # noqa: S310 (our own server)
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the seed stack did not start") from None
+                time.sleep(0.2)
+
+    def _pg(self, python: str, *args: str) -> str:
+        return subprocess.run(
+            [python, "pg.py", *args], cwd=self.work, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        if self.pg_started:
+            self._pg(str(self.work / ".venv" / "bin" / "python"), "stop")
+
+
+def throughput(kind: str, repeats: int, seconds: int, trees: dict[str, Path], anchor: Anchor | None = None) -> dict:
     """Cached page, page with the cache off and hello, per tree ("after" is this checkout,
-    "before" the baseline), each run of each interleaved with the others."""
+    "before" the baseline), and the seed stack's `/bench`, each run interleaved with the
+    others; ratios to the seed stack from the same runs."""
     servers = {}
     try:
         for index, (name, tree) in enumerate(trees.items()):
             servers[(name, "cached")] = _server(kind, tree=tree, redis_db=1 + index)
             servers[(name, "uncached")] = _server(kind, cache=False, tree=tree, redis_db=1 + index)
         targets = [(key, "/bench/") for key in servers] + [((name, "cached"), "/_bench/hello") for name in trees]
+        if anchor is not None:
+            servers[("anchor", "seed")] = anchor
+            targets.append((("anchor", "seed"), "/bench"))
         for key, path in targets:  # warm: caches filled, workers connected
             _wrk(servers[key].url(path), SMALL[2], seconds=2)
         runs: dict[tuple, list[dict]] = {(key, path): [] for key, path in targets}
@@ -257,9 +326,17 @@ def throughput(kind: str, repeats: int, seconds: int, trees: dict[str, Path]) ->
             for key, path in targets:
                 runs[(key, path)].append(_wrk(servers[key].url(path), SMALL[2], seconds=seconds))
     finally:
-        for server in servers.values():
-            server.stop()
+        for key, server in servers.items():
+            if key[0] != "anchor":
+                server.stop()
     results = {}
+    if anchor is not None:
+        done = runs[(("anchor", "seed"), "/bench")]
+        results["seed_stack"] = {
+            "page_rps": statistics.median(r["rps"] for r in done),
+            "page_p50_ms": statistics.median(r["p50_ms"] for r in done),
+            "page_runs": [r["rps"] for r in done],
+        }
     for name in trees:
         figures = {}
         for label, key, path in (
@@ -272,6 +349,10 @@ def throughput(kind: str, repeats: int, seconds: int, trees: dict[str, Path]) ->
             figures[f"{label}_p50_ms"] = statistics.median(r["p50_ms"] for r in done)
             figures[f"{label}_runs"] = [r["rps"] for r in done]
         figures["ratio"] = figures["page_rps"] / figures["hello_rps"]
+        if anchor is not None:
+            seed = results["seed_stack"]["page_rps"]
+            figures["cached_vs_seed"] = figures["page_rps"] / seed
+            figures["uncached_vs_seed"] = figures["uncached_rps"] / seed
         results[name] = figures
     return results
 
@@ -293,6 +374,19 @@ def large_tenant_http(repeats: int, seconds: int) -> dict:
         server.stop()
 
 
+def _throughput_print(by_tree: dict) -> None:
+    seed = by_tree.get("seed_stack")
+    if seed:
+        print(f"  [seed stack] /bench    {seed['page_rps']:,.0f} req/s p50 {seed['page_p50_ms']:.2f} ms")
+    for name, result in by_tree.items():
+        if name == "seed_stack":
+            continue
+        for label, key in (("cached page", "page"), ("cache off", "uncached"), ("hello", "hello")):
+            rps, p50 = result[f"{key}_rps"], result[f"{key}_p50_ms"]
+            vs_seed = f"  = {rps / seed['page_rps']:.2f}x the seed stack" if seed and key != "hello" else ""
+            print(f"  [{name}] {label:11s} {rps:,.0f} req/s p50 {p50:.2f} ms{vs_seed}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer and shorter runs (figures not written)")
@@ -300,6 +394,9 @@ def main() -> int:
     parser.add_argument("--no-million", action="store_true", help="skip the 1,000,000-page tenant")
     parser.add_argument("--baseline", type=Path, help="another checkout to measure alongside (before/after)")
     parser.add_argument("--servers", default="granian,gunicorn", help="web servers to measure (comma-separated)")
+    parser.add_argument(
+        "--anchor", type=Path, help="the seed stack's working copy (ANCHOR_WORK of its run.sh, run once before)"
+    )
     args = parser.parse_args()
     repeats, seconds = (2, 4) if args.quick else (5, 8)
     trees = {"after": ROOT}
@@ -329,14 +426,16 @@ def main() -> int:
         connections.close_all()
 
         results = {}
-        for kind in args.servers.split(","):
-            print(f"== {kind}, 2 workers, wrk -t2 -c8 -d{seconds}s x{repeats} ({load_average()})", flush=True)
-            results[kind] = by_tree = throughput(kind, repeats, seconds, trees)
-            for name, result in by_tree.items():
-                for label, key in (("cached page", "page"), ("cache off", "uncached"), ("hello", "hello")):
-                    rps, p50 = result[f"{key}_rps"], result[f"{key}_p50_ms"]
-                    print(f"  [{name}] {label:11s} {rps:,.0f} req/s p50 {p50:.2f} ms")
-            print(f"  ({load_average()})")
+        anchor = Anchor(args.anchor.resolve()) if args.anchor else None
+        try:
+            for kind in args.servers.split(","):
+                print(f"== {kind}, 2 workers, wrk -t2 -c8 -d{seconds}s x{repeats} ({load_average()})", flush=True)
+                results[kind] = by_tree = throughput(kind, repeats, seconds, trees, anchor)
+                _throughput_print(by_tree)
+                print(f"  ({load_average()})")
+        finally:
+            if anchor is not None:
+                anchor.stop()
 
         if not args.no_million:
             print(f"== HTTP p50, cache off, 1 connection, gunicorn ({load_average()})", flush=True)
