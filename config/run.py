@@ -176,6 +176,8 @@ def _setup(*, demo: bool) -> None:
     say("==> migrating every schema")
     call_command("migrate_schemas", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    # Published pages rendered before this release's block templates (content.rendering).
+    call_command("content_render")
     if demo:
         say("==> demo data")
         available = get_commands()

@@ -12,6 +12,7 @@ run again by `page_changes_sweep` (beat, every minute).
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from redis import RedisError
@@ -23,7 +24,7 @@ from content.blocks.fields import url_check
 from content.cache import page_cache_invalidate
 from content.models import SLUG_INVALID, SLUG_RE, Page, PageChange, PageRevision
 from content.nav import nav_validate
-from content.rendering import page_html_render
+from content.rendering import fragments_version, page_html_render
 from images import selectors as image_selectors
 from images import services as image_services
 
@@ -271,6 +272,27 @@ def _html_render(page: Page) -> None:
     page.published_html = page_html_render(
         blocks=page.published_blocks, nav=page.published_nav, images=page.published_images, path=page.path
     )
+
+
+def pages_html_refresh() -> int:
+    """Render the stored HTML of the current tenant's published pages that have none (rows
+    from before it existed, or emptied by the trigger after a write around the services)
+    or whose HTML an older release's templates rendered; returns how many. Until then such
+    pages are rendered from their JSON on every uncached request: correct, only slower.
+    `manage.py content_render` runs it for every tenant (bin/run does, after migrating)."""
+    version = fragments_version()
+    stale = Q(published_html__version__isnull=True) | ~Q(published_html__version=version)
+    done = 0
+    for pk in Page.objects.filter(stale, status=Page.Status.PUBLISHED).values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            page = Page.objects.select_for_update().filter(pk=pk, status=Page.Status.PUBLISHED).first()
+            if page is None:  # unpublished meanwhile
+                continue
+            _html_render(page)
+            page.save(update_fields=["published_html"])
+            _changed(slugs=[page.slug], page_id=page.pk, slug=page.slug)
+        done += 1
+    return done
 
 
 def _images_resolve(blocks) -> dict:

@@ -158,3 +158,36 @@ def test_a_publish_in_one_process_is_on_the_next_request_of_every_other(two_web_
                 with tenant_context(tenant):
                     services.page_delete(page=Page.objects.get(pk=pages[host].pk), user=None)
             connection.set_schema_to_public()
+
+
+def test_pages_without_current_html_are_rendered_by_the_command_of_every_tenant(tenant_a, tenant_b, client_a):
+    from django.core.management import call_command
+
+    pages = {}
+    for tenant, text in ((tenant_a, "Alpha kept"), (tenant_b, "Beta kept")):
+        page = page_published(tenant, slug="legacy", title="Legacy", blocks=[{"type": "quote", "text": text}])
+        with tenant_context(tenant):  # as rows from before the column, or of an older release
+            Page.objects.filter(pk=page.pk).update(published_html={})
+        pages[tenant.schema_name] = page
+    assert "Alpha kept" in client_a.get("/legacy/").text  # rendered from the JSON meanwhile
+
+    call_command("content_render")
+    for tenant, text in ((tenant_a, "Alpha kept"), (tenant_b, "Beta kept")):
+        with tenant_context(tenant):
+            html = Page.objects.get(pk=pages[tenant.schema_name].pk).published_html
+        assert html["version"] == fragments_version() and text in html["blocks"]
+        with tenant_context(tenant):
+            assert services.pages_html_refresh() == 0  # nothing left to do
+
+
+def test_a_renamed_tenant_shows_its_new_name_with_the_cache_off(tenant_a, client_a, settings):
+    from tenants.models import Tenant
+    from tenants.routing import hostname_cache_clear
+
+    settings.CONTENT_PAGE_CACHE = False
+    page_published(tenant_a, slug="named", title="Named", blocks=[HEADING])
+    assert "Alpha Bikes" in client_a.get("/named/").text
+    Tenant.objects.filter(pk=tenant_a.pk).update(name="Alpha Cycles")
+    hostname_cache_clear(["alpha.localhost"])  # what the tenants app does on a rename
+    html = client_a.get("/named/").text
+    assert "Alpha Cycles" in html and "Alpha Bikes" not in html
