@@ -53,16 +53,25 @@ def _title(ax, title: str, record: dict | None) -> bool:
 
 def pages(ax) -> None:
     record = _read("pages")
-    if not _title(ax, "Pages: cached page vs hello-world (req/s, 2 workers)", record):
+    if not _title(ax, "Pages: req/s, 2 workers (seed stack = FastAPI + asyncpg, uncached)", record):
         return
-    runs = record["figures"]["throughput"]
     labels, values, colors = [], [], []
-    for server, result in runs.items():
-        labels += [f"{server}\nhello", f"{server}\ncached page"]
-        values += [result["hello_rps"], result["page_rps"]]
-        colors += [GREY, BLUE]
+    for server, by_tree in record["figures"]["throughput"].items():
+        if "hello_rps" in by_tree:  # a run from before issue 12: one tree, cached page only
+            by_tree = {"after": {"page_rps": by_tree["page_rps"], "hello_rps": by_tree["hello_rps"]}}
+        if "seed_stack" in by_tree:
+            labels.append(f"{server}\nseed stack")
+            values.append(by_tree["seed_stack"]["page_rps"])
+            colors.append(GREY)
+        for tree in ("before", "after"):
+            result = by_tree.get(tree)
+            for key, label in (("page_rps", "cached"), ("uncached_rps", "cache off")):
+                if result and key in result:
+                    labels.append(f"{server}\n{label}\n{tree}")
+                    values.append(result[key])
+                    colors.append(BLUE if tree == "after" else "#9bb4d8")
     _bars(ax, labels, values, colors)
-    _target(ax, 2500, "target 2,500")
+    ax.tick_params(axis="x", labelsize=7)
 
 
 def api(ax) -> None:
