@@ -247,10 +247,10 @@ def _wrk(url: str, host: str, **kwargs) -> dict:
 
 
 class Anchor:
-    """The seed stack (FastAPI + asyncpg, `../shared/anchors/seed-stack/`, its README) served
-    from a working copy that its `run.sh` prepared (venv, data): its PostgreSQL and uvicorn
-    (2 workers, own session), so its `/bench` runs interleaved with ours and every ratio
-    comes from one run."""
+    """The seed-stack anchor (FastAPI + asyncpg, one row per page, no cache: the stack the
+    product's brief names as fast) served from the working copy its `run.sh` prepared
+    (ANCHOR_WORK: venv, data): its PostgreSQL and uvicorn (2 workers, own session), so its
+    `/bench` runs interleaved with ours and every ratio comes from one run."""
 
     def __init__(self, work: Path):
         self.work = work
