@@ -105,10 +105,10 @@ def _million_pages(tenant) -> None:
         cursor.execute(
             """
             INSERT INTO content_page (slug, title, blocks, nav, status, published_title, published_blocks,
-                published_nav, published_at, meta_description, canonical_url, social_image, noindex,
-                created_at, updated_at)
+                published_nav, published_images, published_at, meta_description, canonical_url, social_image,
+                noindex, created_at, updated_at)
             SELECT 'p/' || g, 'Page ' || g, %s::jsonb, '[]'::jsonb, 'published', 'Page ' || g, %s::jsonb,
-                '[]'::jsonb, now(), '', '', '', false, now(), now()
+                '[]'::jsonb, '{}'::jsonb, now(), '', '', '', false, now(), now()
             FROM generate_series(1, %s) AS g
             ON CONFLICT (slug) DO NOTHING
             """,
