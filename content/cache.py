@@ -57,6 +57,12 @@ _local: dict[tuple[str, str], tuple[bytes, dict]] = {}
 
 
 def page_cache_key(slug: str) -> str:
+    return f"content:page:2:{slug}"
+
+
+def _legacy_page_cache_key(slug: str) -> str:
+    """Where releases before the generations kept a page (a pickled dict): during a rolling
+    deploy their processes still read and write it, so invalidations drop it too."""
     return f"content:page:{slug}"
 
 
@@ -145,7 +151,9 @@ def page_cache_invalidate(*, schema_name: str, slugs) -> None:
     RedisError when Redis is down: the caller keeps the change for later (an entry that
     could not be dropped would be served stale once Redis is back)."""
     with schema_context(schema_name):
-        keys = [cache.make_key(SITEMAP_KEY), *(cache.make_key(page_cache_key(slug)) for slug in slugs)]
+        keys = [cache.make_key(SITEMAP_KEY)]
+        for slug in slugs:
+            keys += [cache.make_key(page_cache_key(slug)), cache.make_key(_legacy_page_cache_key(slug))]
         pipe = _client().pipeline(transaction=True)
         pipe.delete(*keys)
         pipe.set(cache.make_key(GENERATION_KEY), secrets.token_hex(8))

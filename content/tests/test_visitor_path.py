@@ -191,3 +191,14 @@ def test_a_renamed_tenant_shows_its_new_name_with_the_cache_off(tenant_a, client
     hostname_cache_clear(["alpha.localhost"])  # what the tenants app does on a rename
     html = client_a.get("/named/").text
     assert "Alpha Cycles" in html and "Alpha Bikes" not in html
+
+
+def test_an_invalidation_also_drops_the_entry_an_older_release_keeps(tenant_a):
+    """During a rolling deploy, processes of the previous release still cache pages under
+    their key (a pickled dict): a publish on the new release drops those too."""
+    from django.core.cache import cache
+
+    with tenant_context(tenant_a):
+        cache.set("content:page:legacy", {"body": b"previous release"})
+        page_cache_invalidate(schema_name=tenant_a.schema_name, slugs=["legacy"])
+        assert cache.get("content:page:legacy") is None
