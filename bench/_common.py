@@ -222,13 +222,19 @@ class BinRun:
             if line.startswith("==> stopped"):  # its last line: PostgreSQL and Redis are down
                 self.stopped_at = time.monotonic()
 
-    def wait_banner(self, timeout: float = 300) -> None:
+    def wait_banner(self, timeout: float = 300, *, echo: bool = False) -> None:
         """Until the banner (web server up, /readyz ok); raises with its last lines if it
-        exits or takes longer than `timeout`."""
-        deadline = time.monotonic() + timeout
+        exits or takes longer than `timeout`. With `echo`, its steps (`==> ...`) are
+        printed as they come (progress of a first start)."""
+        deadline, shown = time.monotonic() + timeout, 0
         while self.banner_at is None:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("bin/run did not start:\n" + "".join(self.lines[-40:]))
+            if echo:
+                for line in self.lines[shown:]:
+                    if line.startswith("==>"):
+                        print(f"   bin/run {line.rstrip()}", flush=True)
+                shown = len(self.lines)
             time.sleep(0.1)
 
     def stop(self, timeout: float = 90) -> None:
