@@ -235,8 +235,9 @@ def soak(ax) -> None:
         f"{figures['requests']:,} requests, {failures} failures (5xx outside 503 windows: "
         f"{figures['failures'].get('5xx outside the announced 503 windows', 0)}); "
         f"{checks.get('webhooks_processed_once', 0):,} webhooks, {checks.get('events_stored_and_sent_once', 0):,} "
-        f"events once; {checks.get('pages_indexed', 0)} pages indexed",
-        (0, 1.02),
+        f"events once;\n{checks.get('pages_indexed', 0)} pages indexed; load average during the run "
+        f"{figures['load_average_1m']['min']}-{figures['load_average_1m']['max']}",
+        (0, -0.36),
         xycoords="axes fraction",
         fontsize=7,
         color=RED if failures or not figures["passed"] else "#555",
