@@ -860,9 +860,15 @@ def _soak(soak: Soak, run: BinRun, data_dir: Path, meta: FakeMeta, duration: flo
             rate = (count - last_count) / (time.monotonic() - last_report)
             last_report, last_count = time.monotonic(), count
             statuses = Counter(r[3] for r in soak.records[:count])
+            if now < 0:
+                phase = "warm-up"
+            elif not faults:
+                phase = "before"
+            else:
+                phase = f"{faults[-1]['name']} {'during' if now < faults[-1]['back'] + GRACE_SECONDS else 'after'}"
             ok = sum(n for s, n in statuses.items() if 200 <= s < 300)
             print(
-                f"   {now:5.0f} s  {rate:5.0f} req/s | 2xx {ok:,}  503 {statuses.get(503, 0):,}  "
+                f"   {now:5.0f} s  {phase:<15} {rate:4.0f} req/s | 2xx {ok:,}  503 {statuses.get(503, 0):,}  "
                 f"other {count - ok - statuses.get(503, 0):,} | webhooks {len(soak.webhooks):,} "
                 f"events {len(soak.events):,} published {len(soak.published):,} | load {loads[-1]:.2f}",
                 flush=True,
