@@ -670,6 +670,9 @@ def verify(soak: Soak, meta: FakeMeta) -> dict:
 
     with meta.lock:
         deliveries = Counter(meta.deliveries)
+    at_meta = defaultdict(Counter)  # event_id -> pixel -> times received
+    for (pixel, _, event_id), times in deliveries.items():
+        at_meta[event_id][pixel] += times
     result = Counter()
     problems: list[str] = []
     for schema, (_, pixel, *_) in TENANTS.items():
@@ -706,8 +709,8 @@ def verify(soak: Soak, meta: FakeMeta) -> dict:
                 else:
                     result["events_stored_and_sent_once"] += 1
             for event_id in [*hooks.values(), *events]:
-                times = deliveries.get((pixel, "Purchase", event_id), 0)
-                wrong = sum(n for (p, _, e), n in deliveries.items() if e == event_id and p != pixel)
+                times = at_meta[event_id].get(pixel, 0)
+                wrong = sum(n for p, n in at_meta[event_id].items() if p != pixel)
                 if times == 0 or wrong:
                     result["meta_missing_or_wrong_pixel"] += 1
                     problems.append(f"{schema} {event_id}: at Meta {times} times, {wrong} at another pixel")
