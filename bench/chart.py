@@ -222,6 +222,37 @@ def faults(ax) -> None:
     ax.tick_params(axis="x", labelsize=7)
 
 
+def soak(ax) -> None:
+    record = _read("soak")
+    if not _title(ax, "Soak with faults: p99 ms by phase (log)", record):
+        return
+    figures = record["figures"]
+    kinds = [("page_cached", "cached page"), ("api_jwt", "API JWT"), ("webhook", "webhook"), ("search", "search")]
+    phases = list(figures["latency_by_phase"])
+    width = 0.8 / len(kinds)
+    for i, (kind, label) in enumerate(kinds):
+        values = [figures["latency_by_phase"][phase].get(kind, {}).get("p99_ms", 0) for phase in phases]
+        xs = [x + i * width for x in range(len(phases))]
+        ax.bar(xs, values, width=width, label=label, color=[BLUE, GREY, "#6aa84f", "#e69138"][i])
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(phases))])
+    ax.set_xticklabels([phase.replace(" ", "\n") for phase in phases], fontsize=7)
+    ax.set_yscale("log")
+    ax.legend(fontsize=7, loc="upper left")
+    failures = sum(figures["failures"].values())
+    checks = figures["checks"]
+    ax.annotate(
+        f"{figures['requests']:,} requests, {failures} failures (5xx outside 503 windows: "
+        f"{figures['failures'].get('5xx outside the announced 503 windows', 0)}); "
+        f"{checks.get('webhooks_processed_once', 0):,} webhooks, {checks.get('events_stored_and_sent_once', 0):,} "
+        f"events once;\n{checks.get('pages_indexed', 0)} pages indexed; load average during the run "
+        f"{figures['load_average_1m']['min']}-{figures['load_average_1m']['max']}",
+        (0, -0.36),
+        xycoords="axes fraction",
+        fontsize=7,
+        color=RED if failures or not figures["passed"] else "#555",
+    )
+
+
 def main() -> int:
     panels = (
         pages,
@@ -233,6 +264,7 @@ def main() -> int:
         search_quality,
         events,
         faults,
+        soak,
         media,
         media_weight,
     )
