@@ -63,13 +63,14 @@ def setup() -> None:
     django.setup()
 
 
-def bench_ingest(repeats: int, seconds: int, threads: int) -> dict:
-    from django.conf import settings
+def webhook_target(tenant: str = TENANT, host: str = HOST) -> Path:
+    """The endpoint `bench-github` in `tenant` and a wrk Lua script posting to it on `host`
+    (bench/compare.py measures the same ingest beside the seed stack)."""
     from django_tenants.utils import schema_context
 
-    from events.models import Scheme, WebhookEndpoint, WebhookEvent
+    from events.models import Scheme, WebhookEndpoint
 
-    with schema_context(TENANT):
+    with schema_context(tenant):
         WebhookEndpoint.objects.update_or_create(
             slug="bench-github", defaults={"name": "bench", "scheme": Scheme.GITHUB, "secrets": SECRET}
         )
@@ -80,13 +81,35 @@ def bench_ingest(repeats: int, seconds: int, threads: int) -> dict:
             'wrk.method = "POST"',
             f"wrk.body = {json.dumps(body)}",
             'wrk.headers["Content-Type"] = "application/json"',
-            f'wrk.headers["Host"] = "{HOST}"',
+            f'wrk.headers["Host"] = "{host}"',
             f'wrk.headers["X-Hub-Signature-256"] = "{signature}"',
             'wrk.headers["X-GitHub-Event"] = "ping"',
         ]
     )
     lua = Path(tempfile.mkdtemp()) / "webhook.lua"
     lua.write_text(script)
+    return lua
+
+
+def webhook_cleanup(tenant: str = TENANT) -> None:
+    """Drop the benchmark's deliveries and the tasks nobody consumed (no worker runs)."""
+    from django_tenants.utils import schema_context
+
+    from config.celery import app
+    from events.models import WebhookEvent
+
+    with schema_context(tenant):
+        WebhookEvent.objects.filter(endpoint__slug="bench-github").delete()
+    app.control.purge()
+
+
+def bench_ingest(repeats: int, seconds: int, threads: int) -> dict:
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+
+    from events.models import WebhookEvent
+
+    lua = webhook_target()
     env = {"DATABASE_URL": _db_url(), "REDIS_URL": settings.REDIS_URL}
     web = Server(env=env, ports=WEB_PORTS, threads=threads)
     results = []
@@ -103,11 +126,7 @@ def bench_ingest(repeats: int, seconds: int, threads: int) -> dict:
             print("  ingest run:", results[-1], flush=True)
     finally:
         web.stop()
-        with schema_context(TENANT):
-            WebhookEvent.objects.filter(endpoint__slug="bench-github").delete()
-        from config.celery import app
-
-        app.control.purge()  # the publishes nobody consumed (no worker in this bench)
+        webhook_cleanup()
     return {
         "rps": statistics.median(r["rps"] for r in results),
         "p50_ms": statistics.median(r["p50_ms"] for r in results),
