@@ -12,6 +12,7 @@ import pytest
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
+from conftest import service_env
 from search.embedders import (
     DIMENSION_MISMATCH,
     EMBEDDER_UNKNOWN,
@@ -24,7 +25,6 @@ from search.embedders import (
 )
 from search.selectors import search_pages
 from search.services import page_index
-from conftest import service_env
 from search.tests.conftest import paragraph
 
 
