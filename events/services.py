@@ -7,9 +7,12 @@ outbox sweeper re-sends every row still pending after a grace period. Tasks then
 lock their rows, so a duplicate task (redelivery, sweeper) finds nothing left to do.
 """
 
+import atexit
 import json
 import logging
+import os
 import random
+import threading
 from datetime import timedelta
 
 import httpx
@@ -42,12 +45,17 @@ def backoff_seconds(attempt: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not a secret)
 
 
-def task_send(task, *args) -> None:
+def task_send(task, *args, schema: str | None = None, countdown: float | None = None) -> None:
     """Send a task now, never block or fail the caller: a broker outage leaves the row
-    pending for the sweeper instead of turning a stored event into a 500."""
+    pending for the sweeper instead of turning a stored event into a 500. `schema`: the
+    tenant the task runs in, when the caller's connection is not in it (a thread)."""
     options = {"retry": False}
     if settings.EVENTS_TASK_QUEUE:
         options["queue"] = settings.EVENTS_TASK_QUEUE
+    if schema is not None:
+        options["headers"] = {"_schema_name": schema}  # tenant-schemas-celery's header
+    if countdown is not None:
+        options["countdown"] = countdown
     try:
         task.apply_async(args=args, **options)
     except (OperationalError, RedisError, OSError) as exc:
@@ -170,9 +178,67 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
 
 
 def _webhook_send(pk: int) -> None:
-    from events.tasks import webhook_process
+    _webhook_sender.add(connection.schema_name, pk)
 
-    task_send(webhook_process, pk)
+
+class _WebhookSender:
+    """Sends the processing of stored deliveries from a thread of this process, so the
+    request that stored one answers without waiting for the broker (a Celery publish
+    cost more than the INSERT: 1.4 of 3.9 ms per delivery in a profile). One delivery
+    waiting is sent as `webhook_process(pk)`, the way it always was; under load the ones
+    stored while the thread was sending go together as one `webhook_process_batch`
+    message per tenant, so a publish is paid once per batch, not per delivery.
+
+    Nothing is lost if the process dies with deliveries waiting here: their rows are
+    committed and pending, and the outbox sweeper sends them after the grace period."""
+
+    MAX_BATCH = 100
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked child starts empty
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: dict[str, list[int]] = {}
+        self._thread: threading.Thread | None = None
+
+    def add(self, schema: str, pk: int) -> None:
+        with self._cond:
+            self._pending.setdefault(schema, []).append(pk)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                pending, self._pending = self._pending, {}
+            self.send(pending)
+
+    def flush(self) -> None:
+        """Send what waits now, in the caller's thread (at exit)."""
+        with self._cond:
+            pending, self._pending = self._pending, {}
+        self.send(pending)
+
+    def send(self, pending: dict[str, list[int]]) -> None:
+        from events.tasks import webhook_process, webhook_process_batch
+
+        for schema, pks in pending.items():
+            for start in range(0, len(pks), self.MAX_BATCH):
+                batch = pks[start : start + self.MAX_BATCH]
+                if len(batch) == 1:
+                    task_send(webhook_process, batch[0], schema=schema)
+                else:
+                    task_send(webhook_process_batch, batch, schema=schema)
+
+
+_webhook_sender = _WebhookSender()
+atexit.register(_webhook_sender.flush)
 
 
 def webhook_event_process(*, pk: int) -> str:
@@ -423,8 +489,8 @@ def outbox_sweep_tenant(*, grace_seconds: float) -> tuple[int, bool]:
             : settings.EVENTS_SWEEP_LIMIT
         ]
     )
-    for pk in stale:
-        _webhook_send(pk)
+    if stale:  # sent from here, not the sender's thread: the task ends with them sent
+        _webhook_sender.send({connection.schema_name: stale})
     due = ConversionEvent.objects.filter(status=ConversionEvent.State.PENDING, next_attempt_at__lte=cutoff).exists()
     if due:
         _deliver_send()
