@@ -205,7 +205,7 @@ def _heap_trim() -> None:
 
 def onnx_model_path() -> Path:
     """Where this data dir keeps the exported model (made on first use)."""
-    return Path(settings.DATA_DIR) / "models" / f"all-MiniLM-L6-v2-fp32-opset{ONNX_OPSET}.onnx"
+    return Path(settings.DATA_DIR) / "models" / f"all-MiniLM-L6-v2-fp32-opset{ONNX_OPSET}-ext.onnx"
 
 
 def onnx_model_export(path: Path) -> None:
