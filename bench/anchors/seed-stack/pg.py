@@ -16,7 +16,7 @@ warnings.filterwarnings("ignore")
 HERE = Path(__file__).resolve().parent
 PGDATA = HERE / ".data" / "pg"
 DBNAME = "caw_anchor"
-DEFAULT_PAGE = HERE.parent.parent / "bench" / "page20.json"  # shared/bench/page20.json
+DEFAULT_PAGE = HERE.parent.parent.parent / "content" / "fixtures" / "page20.json"  # the product's fixture
 
 DDL = """
 CREATE TABLE IF NOT EXISTS caw_content (
