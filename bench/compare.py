@@ -8,7 +8,9 @@ missing) and the product (granian, 2 workers, the demo of `bin/run --setup-only`
 `.data/bench-compare`) are served side by side, each server in its own session (setsid),
 and measured with `wrk -t2 -c8 --latency`, `--repeats` rounds of `--duration` seconds,
 the targets alternating within each round so drifting background load hits all of them;
-medians over rounds. Every ratio is product / seed stack from the same round set:
+medians over rounds. Every ratio is product / seed stack from the same round set
+(`--base REV` adds the webhook ingest of another revision, served from a `git archive` of it
+with the same venv and database, to the same rounds):
 
 | ratio | product | seed stack |
 |---|---|---|
@@ -176,7 +178,7 @@ def product_setup() -> dict:
     return {"jwt": f"Bearer {access}", "key": f"Api-Key {plain}", "lua": lua}
 
 
-def _server(*, cache: bool, warm: bool) -> Server:
+def _server(*, cache: bool, warm: bool, cwd: Path = ROOT) -> Server:
     from django.conf import settings
 
     from config.services import postgres_socket_url
@@ -192,7 +194,7 @@ def _server(*, cache: bool, warm: bool) -> Server:
         "API_RATE_LIMIT_USER": UNLIMITED,
         "API_RATE_LIMIT_KEY": UNLIMITED,
     }
-    return Server("granian", env=env, ports=PORTS)
+    return Server("granian", env=env, ports=PORTS, cwd=cwd)
 
 
 def _descendants(pid: int) -> list[int]:
@@ -274,6 +276,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="rounds; medians over them (default 3)")
     parser.add_argument("--keep-services", action="store_true", help="leave the embedded servers running")
     parser.add_argument("--no-write", action="store_true", help="print only (a quick look)")
+    parser.add_argument(
+        "--base", help="also serve this git revision (e.g. main) and measure its webhook ingest in the same rounds"
+    )
     args = parser.parse_args()
 
     wrk_ensure()
@@ -289,6 +294,9 @@ def main() -> int:
         servers.append(warm)
         cold = _server(cache=False, warm=False)
         servers.append(cold)
+        if args.base:  # bench/faults.py's way: `git archive` of the revision, same venv and database
+            base = _server(cache=True, warm=False, cwd=_bench_module("faults").base_tree(args.base))
+            servers.append(base)
         _wait_models(warm)
         rss_ready = web_workers_rss(warm)
         print(f"  web workers' RSS with the search model loaded: {[round(r) for r in rss_ready]} MB", flush=True)
@@ -309,6 +317,8 @@ def main() -> int:
             "webhook_ingest": (warm.url("/"), {}, creds["lua"]),
             "search": (warm.url(search_path), {**host, "Authorization": creds["key"]}, None),
         }
+        if args.base:
+            targets["webhook_ingest_base"] = (base.url("/"), {}, creds["lua"])
         for url, headers, script in targets.values():  # warm: connections, caches, code paths
             wrk(url, headers=headers, script=script, seconds=2)
         runs: dict[str, list[dict]] = {name: [] for name in targets}
@@ -316,9 +326,10 @@ def main() -> int:
         print(f"== wrk -t2 -c8 -d{args.duration}s x{args.repeats} rounds, targets alternating ({load_average()})")
         for round_no in range(1, args.repeats + 1):
             for name, (url, headers, script) in targets.items():
-                before = _count_webhooks() if name == "webhook_ingest" else 0
+                webhooks = name.startswith("webhook_ingest")
+                before = _count_webhooks() if webhooks else 0
                 run = wrk(url, headers=headers, script=script, seconds=args.duration)
-                if name == "webhook_ingest":
+                if webhooks:
                     run["stored"] = _count_webhooks() - before
                 runs[name].append(run)
                 print(
@@ -352,6 +363,15 @@ def main() -> int:
                 "seed_rps": theirs["rps"],
                 "seed_p50_ms": theirs["p50_ms"],
             }
+        if args.base:
+            ours, theirs = figures["targets"]["webhook_ingest"], figures["targets"]["webhook_ingest_base"]
+            figures["base"] = {
+                "rev": args.base,
+                "webhook_ingest_this_rps": ours["rps"],
+                "webhook_ingest_base_rps": theirs["rps"],
+                "this_over_base": ours["rps"] / theirs["rps"],
+                "base_ratio_to_seed": theirs["rps"] / figures["targets"]["seed_api"]["rps"],
+            }
         figures["absolute"] = {
             "search_p50_ms": {"value": figures["targets"]["search"]["p50_ms"], "goal": GOALS["search_p50_ms"]},
             "query_embedding_p50_ms": {"value": embedding["p50_ms"], "goal": GOALS["query_embedding_p50_ms"]},
@@ -380,6 +400,13 @@ def main() -> int:
             met = "met" if row["value"] <= row["goal"] else "MISSED"
             print(f"  {name:24s} {row['value']:8.2f} (goal <= {row['goal']}) {met}")
         print(f"  webhook rows stored = requests: {figures['targets']['webhook_ingest']['stored_equals_requests']}")
+        if args.base:
+            b = figures["base"]
+            print(
+                f"  webhook ingest, {args.base}: {b['webhook_ingest_base_rps']:,.0f} req/s"
+                f" ({b['base_ratio_to_seed']:.2f}x the seed stack); this checkout / {args.base}"
+                f" {b['this_over_base']:.2f}x"
+            )
         if not args.no_write:
             results_write("compare", figures)
     finally:
