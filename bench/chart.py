@@ -143,7 +143,12 @@ def events(ax) -> None:
         return
     figures = record["figures"]
     ingest = {k: v for k, v in figures.items() if k.startswith("ingest")}
-    labels = ["ingest\nsync" if k.endswith("_1") else "ingest\ngthread" for k in ingest]
+    names = {
+        "ingest_threads_1": "ingest\nsync",
+        "ingest_threads_4": "ingest\ngthread",
+        "ingest_granian": "ingest\ngranian",
+    }
+    labels = [names.get(k, k) for k in ingest]
     values = [v["rps"] for v in ingest.values()]
     relay = figures["relay"]
     # The target names normalise + hash + batch to the sink: the two steps in sequence.
@@ -253,8 +258,33 @@ def soak(ax) -> None:
     )
 
 
+def compare(ax) -> None:
+    record = _read("compare")
+    if not _title(ax, "Product / seed stack, same run (ratio; req/s under each bar)", record):
+        return
+    ratios = record["figures"]["ratios"]
+    labels = [f"{name.replace('_', ' ')}\n{r['product_rps']:,.0f} / {r['seed_rps']:,.0f}" for name, r in ratios.items()]
+    values = [r["ratio"] for r in ratios.values()]
+    colors = [BLUE if r["ratio"] >= r["goal"] else RED for r in ratios.values()]
+    bars = ax.bar(labels, values, color=colors)
+    ax.bar_label(
+        bars,
+        labels=[f"{v:.2f}x (goal {r['goal']})" for v, r in zip(values, ratios.values(), strict=True)],
+        padding=2,
+        fontsize=7,
+    )
+    ax.tick_params(axis="x", labelsize=7)
+    ax.axhline(1.0, color=GREY, linestyle=":", linewidth=1)
+    absolute = record["figures"]["absolute"]
+    note = "; ".join(
+        f"{name.replace('_', ' ')} {row['value']:.1f} (goal {row['goal']:g})" for name, row in absolute.items()
+    )
+    ax.annotate(note, (0, -0.32), xycoords="axes fraction", fontsize=7, color="#555")
+
+
 def main() -> int:
     panels = (
+        compare,
         pages,
         api,
         provisioning,
