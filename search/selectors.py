@@ -52,6 +52,7 @@ from django.utils.safestring import SafeString, mark_safe
 from redis import RedisError
 
 from config.outage import outage_log
+from search.background import background_similarity
 from search.embedders import Embedder, embed_checked, embedder_get
 from search.models import SEARCH_CONFIG
 
@@ -315,6 +316,15 @@ def search_min_score(mode: Mode | str) -> float:
     }[Mode(mode)]
 
 
+def search_background_floor(vector: list[float], *, embedder: Embedder) -> float:
+    """The floor a question about another subject raises: a page must score at least
+    the query's similarity with its closest general topic (search.background) minus
+    SEARCH_BACKGROUND_MARGIN. "cheap flights to Rome" is closer to "Flights, airlines
+    and airports" than to any page of a bike shop, so the shop has no result for it;
+    "voucher expiry date" is far from every topic and keeps the gift-card page."""
+    return background_similarity(vector, embedder=embedder) - settings.SEARCH_BACKGROUND_MARGIN
+
+
 def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | None) -> dict:
     return {
         "config": SEARCH_CONFIG,
@@ -369,6 +379,7 @@ def search_pages(
     limit = max(1, min(limit, LIMIT_MAX))
     if not query:
         return []
+    embedder = embedder or (embedder_get() if mode != Mode.KEYWORD else None)
     vector = query_embedding(query, embedder=embedder) if mode != Mode.KEYWORD else None
     params = search_params(query=query, mode=mode, limit=limit, vector=vector)
     if min_score is not None:
@@ -377,6 +388,11 @@ def search_pages(
         search_session_settings(cursor)
         cursor.execute(search_sql(mode), params)
         rows = cursor.fetchall()
+    # A question about another subject gets no list, however close the site's best page
+    # comes: the best page (the first row) must beat the background floor. The gate is on
+    # the best page only: pages after it are there because the first one answers.
+    if rows and vector is not None and rows[0][4] < search_background_floor(vector, embedder=embedder):
+        return []
     return [
         SearchHit(page_id=row[0], slug=row[1], title=row[2], chunk_id=row[3], score=row[4], snippet=_snippet(row[5]))
         for row in rows
