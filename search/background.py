@@ -18,7 +18,7 @@ than to a one-line subject, which is why the margin works without removing it, a
 tenant of any trade gets the same list.
 
 The lines are embedded once per process and embedder (and cached in Redis like query
-vectors), ~90 vectors: comparing a query with them is one small matrix product.
+vectors), ~180 vectors: comparing a query with them is one small matrix product.
 """
 
 import hashlib
@@ -138,16 +138,29 @@ BACKGROUND_TOPICS: tuple[str, ...] = (
     "Random letters, typos and keyboard mashing.",
 )
 
+
+
+def _priced(topic: str) -> str:
+    return f"Prices and costs of {topic[0].lower()}{topic[1:].rstrip('.')}"
+
+
+# Each subject also as what it costs: "root canal treatment cost" or "teeth whitening
+# price" asked of a coffee roaster is closer to the price of a dentist than to a subject
+# line, and the roaster's price list is what the site's own best page would be. (Chosen
+# among a few generic intents, "where to find", "how to choose", on the calibration
+# sites: docs/benchmarks.md.)
+BACKGROUND_LINES: tuple[str, ...] = BACKGROUND_TOPICS + tuple(_priced(topic) for topic in BACKGROUND_TOPICS)
+
 _vectors: dict[str, np.ndarray] = {}
 _lock = threading.Lock()
 
 
 def _digest() -> str:
-    return hashlib.sha256("\n".join(BACKGROUND_TOPICS).encode()).hexdigest()[:16]
+    return hashlib.sha256("\n".join(BACKGROUND_LINES).encode()).hexdigest()[:16]
 
 
 def background_vectors(embedder: Embedder) -> np.ndarray:
-    """The topics' unit vectors (rows) for this embedder, computed once per process."""
+    """The background lines' unit vectors (rows) for this embedder, computed once per process."""
     name = getattr(embedder, "name", type(embedder).__name__)
     with _lock:
         if name in _vectors:
@@ -159,7 +172,7 @@ def background_vectors(embedder: Embedder) -> np.ndarray:
         outage_log("redis", "background vectors computed without their cache", exc)
         stored = None
     if stored is None:
-        stored = embed_checked(embedder, list(BACKGROUND_TOPICS))
+        stored = embed_checked(embedder, list(BACKGROUND_LINES))
         try:
             cache.set(key, stored, None)
         except RedisError as exc:

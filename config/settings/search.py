@@ -49,7 +49,7 @@ SEARCH_MIN_KEYWORD_SHARE = float(env_str("SEARCH_MIN_KEYWORD_SHARE", "0"))  # ke
 # vector (hybrid, semantic), a page must also score at least the query's similarity with
 # its closest general topic (search/background.py) minus this margin. Higher keeps more,
 # a large value (9) turns the comparison off.
-SEARCH_BACKGROUND_MARGIN = float(env_str("SEARCH_BACKGROUND_MARGIN", "0.08"))
+SEARCH_BACKGROUND_MARGIN = float(env_str("SEARCH_BACKGROUND_MARGIN", "0.1"))
 # A hybrid hit whose passage holds at least this share of the query's words is shown
 # as a keyword match (the words in context); below it, as its best sentence.
 SEARCH_SNIPPET_KEYWORD_SHARE = float(env_str("SEARCH_SNIPPET_KEYWORD_SHARE", "0.5"))
