@@ -139,7 +139,6 @@ BACKGROUND_TOPICS: tuple[str, ...] = (
 )
 
 
-
 def _priced(topic: str) -> str:
     return f"Prices and costs of {topic[0].lower()}{topic[1:].rstrip('.')}"
 

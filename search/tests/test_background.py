@@ -47,7 +47,7 @@ def shop_and_agency(tenant_a, tenant_b, embedder):
 
 
 @pytest.mark.parametrize("mode", [Mode.HYBRID, Mode.SEMANTIC])
-def test_question_about_another_subject_is_no_question_for_the_site(shop_and_agency, tenant_a, tenant_b, embedder, mode):
+def test_question_about_another_subject_gets_no_list(shop_and_agency, tenant_a, tenant_b, embedder, mode):
     with tenant_context(tenant_a):
         at_the_shop = search_pages(query=FLIGHTS_QUESTION, mode=mode, embedder=embedder)
         own_subject = search_pages(query="my tyre went flat", mode=mode, embedder=embedder)

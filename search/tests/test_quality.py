@@ -68,6 +68,7 @@ def test_hybrid_ranks_at_least_as_well_as_each_part_and_drops_unrelated_question
     assert hybrid.mrr >= HYBRID_MRR_FLOOR, hybrid.misses
     assert hybrid.recall >= HYBRID_RECALL_FLOOR, hybrid.misses
 
+
 def test_unanswerable_questions_get_an_empty_list_at_the_target(answers):
     rows = _scores(answers, tuple(site.name for site in SITES))
     for mode in (Mode.HYBRID, Mode.SEMANTIC):
