@@ -37,6 +37,14 @@ floors were chosen on part of the quality set and checked on the rest
 Then the best chunk per page above the mode's floor (search_min_score), best first,
 and a snippet for the returned rows only: a keyword match shows its words in context
 (ts_headline), a semantic one its best sentence.
+
+Last, with a query vector (hybrid, semantic), the background gate: when the best page
+scores under the query's similarity with its closest general subject minus
+SEARCH_BACKGROUND_MARGIN (search.background), the question is about something else and
+the answer is an empty list. The floor alone cannot say this: on a small site the best
+passage of a question about a neighbouring trade scores like the answer to a hard
+paraphrase; the comparison with other subjects can (no-answer accuracy 0.63 -> 0.94 on the
+quality set, docs/benchmarks.md).
 """
 
 import hashlib
@@ -369,7 +377,8 @@ def search_pages(
 ) -> list[SearchHit]:
     """The current tenant's published pages that best answer `query`, best first,
     one hit per page with a highlighted snippet; [] when nothing reaches the floor
-    (`min_score`, by default the mode's: search_min_score). A caller that needs more
+    (`min_score`, by default the mode's: search_min_score) or the question is closer to
+    another subject than to the best page (search_background_floor). A caller that needs more
     confidence than a results list (an answer built from the passages) passes a
     higher one."""
     mode = Mode(mode)
