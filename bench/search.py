@@ -323,7 +323,7 @@ def main() -> int:
             "recall_at_10": {},
         }
         exact = [nearest_ids(vector, exact=True) for vector in qvectors[:100]]
-        for ef_search in sorted({40, 64, 100, 128, 200, settings.SEARCH_EF_SEARCH}):
+        for ef_search in sorted({40, 64, 100, 128, 200, 300, 400, settings.SEARCH_EF_SEARCH}):
             with override_settings(SEARCH_EF_SEARCH=ef_search):
                 started = time.perf_counter()
                 approx = [nearest_ids(vector, exact=False) for vector in qvectors[:100]]
