@@ -239,6 +239,36 @@ def nearest_ids(vector, *, exact: bool, k=10) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def api_timings(tenant: Tenant, queries: list[str], *, embed_each: bool) -> dict:
+    """GET /api/search through Django's whole stack in this process (tenant middleware,
+    API key, throttle, ninja, the selector, JSON), p50/p95 in ms. `embed_each`: the query
+    vector cache is cleared before each call, so the model runs; otherwise every query was
+    asked once before and only the search itself is timed (warm)."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from api.services import api_key_create
+
+    with tenant_context(tenant):
+        key = api_key_create(name="bench-search", scopes=["search:read"])[1]
+    host = tenant.domains.filter(is_primary=True).values_list("domain", flat=True).first()
+    # As a proxy in front of the product says it: HTTPS, or the settings redirect (301).
+    client = Client(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Api-Key {key}", HTTP_X_FORWARDED_PROTO="https")
+    times = []
+    with override_settings(API_RATE_LIMIT_KEY="1000000/m"):
+        # Warm: every query once before timing (its vector then comes from the cache).
+        for query in queries[:10] if embed_each else dict.fromkeys(queries):
+            assert client.get("/api/search", {"q": query}).status_code == 200
+        for query in queries:
+            if embed_each:
+                cache.clear()
+            started = time.perf_counter()
+            response = client.get("/api/search", {"q": query})
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.content
+    return {"p50": percentile(times, 50), "p95": percentile(times, 95), "queries": len(times)}
+
+
 def plan_uses_hnsw(vector) -> str:
     params = search_params(query="orders refunds", mode=Mode.HYBRID, limit=10, vector=vector)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -323,7 +353,7 @@ def main() -> int:
             "recall_at_10": {},
         }
         exact = [nearest_ids(vector, exact=True) for vector in qvectors[:100]]
-        for ef_search in sorted({40, 64, 100, 128, 200, settings.SEARCH_EF_SEARCH}):
+        for ef_search in sorted({40, 64, 100, 128, 200, 300, 400, settings.SEARCH_EF_SEARCH}):
             with override_settings(SEARCH_EF_SEARCH=ef_search):
                 started = time.perf_counter()
                 approx = [nearest_ids(vector, exact=False) for vector in qvectors[:100]]
@@ -347,6 +377,20 @@ def main() -> int:
             f"hybrid end-to-end incl. query embedding: p50 {percentile(times, 50):.1f} ms  "
             f"p95 {percentile(times, 95):.1f} ms"
         )
+
+    # Through the API: at 100k chunks, warm (the query vectors cached) and with the model
+    # run for each query; at demo size (the demo's acme when `bin/run --setup-only` made it,
+    # else the quality set's acme, 17 pages: bench/search_quality.py), warm: the warm-up
+    # pass puts the four questions' vectors in the cache.
+    record["api_ms"] = {"100k_warm": api_timings(tenant, queries[:100], embed_each=False)}
+    record["api_ms"]["100k_embedding_each"] = api_timings(tenant, queries[100:200], embed_each=True)
+    demo = Tenant.objects.filter(schema_name__in=["acme", "quality_acme"]).order_by("schema_name").first()
+    if demo is not None:
+        demo_queries = ["robot arm payload", "how do I contact support", "gripper for boxes", "price of the A1"]
+        record["api_ms"]["demo_warm"] = api_timings(demo, demo_queries * 25, embed_each=False)
+        record["api_ms"]["demo_warm"]["tenant"] = demo.schema_name
+    for name, figures in record["api_ms"].items():
+        print(f"GET /api/search, {name}: p50 {figures['p50']:.2f} ms  p95 {figures['p95']:.2f} ms")
 
     with tenant_context(tenant):
         sample = list(Chunk.objects.values_list("text", flat=True)[:1000])

@@ -37,6 +37,14 @@ floors were chosen on part of the quality set and checked on the rest
 Then the best chunk per page above the mode's floor (search_min_score), best first,
 and a snippet for the returned rows only: a keyword match shows its words in context
 (ts_headline), a semantic one its best sentence.
+
+Last, with a query vector (hybrid, semantic), the background gate: when the best page
+scores under the query's similarity with its closest general subject minus
+SEARCH_BACKGROUND_MARGIN (search.background), the question is about something else and
+the answer is an empty list. The floor alone cannot say this: on a small site the best
+passage of a question about a neighbouring trade scores like the answer to a hard
+paraphrase; the comparison with other subjects can (no-answer accuracy 0.63 -> 0.94 on the
+quality set, docs/benchmarks.md).
 """
 
 import hashlib
@@ -52,6 +60,7 @@ from django.utils.safestring import SafeString, mark_safe
 from redis import RedisError
 
 from config.outage import outage_log
+from search.background import background_similarity
 from search.embedders import Embedder, embed_checked, embedder_get
 from search.models import SEARCH_CONFIG
 
@@ -315,6 +324,15 @@ def search_min_score(mode: Mode | str) -> float:
     }[Mode(mode)]
 
 
+def search_background_floor(vector: list[float], *, embedder: Embedder) -> float:
+    """The floor a question about another subject raises: a page must score at least
+    the query's similarity with its closest general topic (search.background) minus
+    SEARCH_BACKGROUND_MARGIN. "cheap flights to Rome" is closer to "Flights, airlines
+    and airports" than to any page of a bike shop, so the shop has no result for it;
+    "voucher expiry date" is far from every topic and keeps the gift-card page."""
+    return background_similarity(vector, embedder=embedder) - settings.SEARCH_BACKGROUND_MARGIN
+
+
 def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | None) -> dict:
     return {
         "config": SEARCH_CONFIG,
@@ -359,7 +377,8 @@ def search_pages(
 ) -> list[SearchHit]:
     """The current tenant's published pages that best answer `query`, best first,
     one hit per page with a highlighted snippet; [] when nothing reaches the floor
-    (`min_score`, by default the mode's: search_min_score). A caller that needs more
+    (`min_score`, by default the mode's: search_min_score) or the question is closer to
+    another subject than to the best page (search_background_floor). A caller that needs more
     confidence than a results list (an answer built from the passages) passes a
     higher one."""
     mode = Mode(mode)
@@ -369,6 +388,7 @@ def search_pages(
     limit = max(1, min(limit, LIMIT_MAX))
     if not query:
         return []
+    embedder = embedder or (embedder_get() if mode != Mode.KEYWORD else None)
     vector = query_embedding(query, embedder=embedder) if mode != Mode.KEYWORD else None
     params = search_params(query=query, mode=mode, limit=limit, vector=vector)
     if min_score is not None:
@@ -377,6 +397,11 @@ def search_pages(
         search_session_settings(cursor)
         cursor.execute(search_sql(mode), params)
         rows = cursor.fetchall()
+    # A question about another subject gets no list, however close the site's best page
+    # comes: the best page (the first row) must beat the background floor. The gate is on
+    # the best page only: pages after it are there because the first one answers.
+    if rows and vector is not None and rows[0][4] < search_background_floor(vector, embedder=embedder):
+        return []
     return [
         SearchHit(page_id=row[0], slug=row[1], title=row[2], chunk_id=row[3], score=row[4], snippet=_snippet(row[5]))
         for row in rows

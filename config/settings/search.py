@@ -45,6 +45,11 @@ SEARCH_KEYWORD_WEIGHT = float(env_str("SEARCH_KEYWORD_WEIGHT", "0.15"))
 SEARCH_MIN_SCORE = float(env_str("SEARCH_MIN_SCORE", "0.235"))  # hybrid
 SEARCH_MIN_SIMILARITY = float(env_str("SEARCH_MIN_SIMILARITY", "0.225"))  # semantic
 SEARCH_MIN_KEYWORD_SHARE = float(env_str("SEARCH_MIN_KEYWORD_SHARE", "0"))  # keyword
+# A question closer to some other subject than to the site is no question for it: with a
+# vector (hybrid, semantic), a page must also score at least the query's similarity with
+# its closest general topic (search/background.py) minus this margin. Higher keeps more,
+# a large value (9) turns the comparison off.
+SEARCH_BACKGROUND_MARGIN = float(env_str("SEARCH_BACKGROUND_MARGIN", "0.1"))
 # A hybrid hit whose passage holds at least this share of the query's words is shown
 # as a keyword match (the words in context); below it, as its best sentence.
 SEARCH_SNIPPET_KEYWORD_SHARE = float(env_str("SEARCH_SNIPPET_KEYWORD_SHARE", "0.5"))

@@ -136,14 +136,15 @@ def test_index_and_search_through_the_http_embedder(server, tenant_a):
     from content.services import page_create, page_publish
     from search.models import Chunk
 
-    with override_settings(SEARCH_EMBEDDER="http", SEARCH_EMBEDDINGS_URL=server.url):
+    # Hash-based fake vectors carry no meaning: no relevance floor and no background gate
+    # (search.background) for them.
+    with override_settings(SEARCH_EMBEDDER="http", SEARCH_EMBEDDINGS_URL=server.url, SEARCH_BACKGROUND_MARGIN=9):
         embedder = embedder_build()
         with tenant_context(tenant_a):
             page = page_create(user=None, slug="http-page", title="Remote", blocks=[paragraph("Vectors from afar.")])
             page_publish(page=page, user=None)
             result = page_index(page_id=page.pk, embedder=embedder)
             (chunk,) = Chunk.objects.filter(page=page)
-            # Hash-based fake vectors carry no meaning: no relevance floor for them.
             hits = search_pages(query=chunk.text, mode="semantic", embedder=embedder, min_score=-1)
     assert result.embedded == 1 and hits[0].slug == "http-page"
 

@@ -3,13 +3,13 @@ exact-term and unanswerable questions), through the product's selector.
 
 What must hold, on the calibration sites and on the held-out ones alike: the default
 hybrid mode ranks at least as well as each of its parts (MRR@10), so fusing never
-costs the visitor. The absolute floors sit a question or two under today's figures
-(docs/benchmarks.md: hybrid MRR@10 0.922, recall@5 0.985, no-answer accuracy 0.629 on
-the whole set), so a model or runtime swap that moves one borderline question does
-not fail the suite, while a broken fusion or a lost relevance floor (no-answer 0)
-does. Issue 17's no-answer target (0.9) is not met: questions about a neighbouring
-service ("car insurance" on the bike shop) score as high as hard paraphrases, and
-all-MiniLM-L6-v2's similarity cannot tell them apart (benchmarks.md shows the curve).
+costs the visitor. On the whole set, issue 17's no-answer target (≥ 0.9 of the
+unanswerable questions get an empty list, in hybrid and semantic mode: the background
+gate of search.background) holds with the answers still found (recall@5, MRR@10). The
+ranking floors sit a question or two under today's figures (docs/benchmarks.md: hybrid
+MRR@10 0.911, recall@5 0.970, no-answer accuracy 0.943 on the whole set), so a model or
+runtime swap that moves one borderline question does not fail the suite, while a broken
+fusion, a lost relevance floor or a lost background gate does.
 """
 
 import pytest
@@ -22,7 +22,8 @@ from search.tests.quality.sets import Kind
 
 HYBRID_MRR_FLOOR = 0.88
 HYBRID_RECALL_FLOOR = 0.95
-NO_ANSWER_FLOOR = 0.55
+# Issue 17's target itself: 31.5 of the 35 unanswerable questions (today 33).
+NO_ANSWER_TARGET = 0.9
 
 
 def test_the_set_has_the_size_and_mix_it_claims():
@@ -66,4 +67,9 @@ def test_hybrid_ranks_at_least_as_well_as_each_part_and_drops_unrelated_question
     hybrid = scores["all"][Mode.HYBRID]
     assert hybrid.mrr >= HYBRID_MRR_FLOOR, hybrid.misses
     assert hybrid.recall >= HYBRID_RECALL_FLOOR, hybrid.misses
-    assert hybrid.no_answer >= NO_ANSWER_FLOOR, hybrid.misses
+
+
+def test_unanswerable_questions_get_an_empty_list_at_the_target(answers):
+    rows = _scores(answers, tuple(site.name for site in SITES))
+    for mode in (Mode.HYBRID, Mode.SEMANTIC):
+        assert rows[mode].no_answer >= NO_ANSWER_TARGET, (mode, rows[mode].misses)
