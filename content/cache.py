@@ -41,8 +41,27 @@ def page_cache_set(slug: str, entry: dict) -> None:
 
 
 def page_cache_invalidate(*, schema_name: str, slugs) -> None:
-    """Drop the cached pages (and the sitemap) of `slugs` in the tenant `schema_name`.
-    Raises RedisError when Redis is down: the caller keeps the change for later (an entry
-    that could not be dropped would be served stale once Redis is back)."""
+    """Drop the cached pages (HTML and published JSON, and the sitemap) of `slugs` in the
+    tenant `schema_name`. Raises RedisError when Redis is down: the caller keeps the change
+    for later (an entry that could not be dropped would be served stale once Redis is back)."""
     with schema_context(schema_name):
-        cache.delete_many([SITEMAP_KEY, *(page_cache_key(slug) for slug in slugs)])
+        cache.delete_many(
+            [SITEMAP_KEY, *(page_cache_key(slug) for slug in slugs), *(page_json_cache_key(slug) for slug in slugs)]
+        )
+
+
+# --- the published page as JSON (the API's `GET /api/published/pages/<slug>`) ---
+# Kept and dropped with the HTML entry above (same switch, timeout and invalidation): the
+# API caches the bytes it sends, the content app only owns the key and its life.
+
+
+def page_json_cache_key(slug: str) -> str:
+    return f"content:page-json:{slug}"
+
+
+def page_json_cache_set(slug: str, body: bytes) -> None:
+    if settings.CONTENT_PAGE_CACHE:
+        try:
+            cache.set(page_json_cache_key(slug), body, settings.CONTENT_PAGE_CACHE_TIMEOUT)
+        except RedisError as exc:
+            outage_log("redis", "published pages answered without the page cache", exc)
