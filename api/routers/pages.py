@@ -249,10 +249,10 @@ def published_page_list(request: HttpRequest, query: Query[PublishedListQuery]):
 
 @published_router.get("/{path:slug}", response={200: PublishedPageOut, codes_4xx: Problem}, auth=READ_PUBLISHED_PAGE)
 def published_page_get(request: HttpRequest, slug: str):
-    """The published snapshot at `slug`; drafts and unpublished pages are 404.
-
-    Answered from the page cache (the JSON bytes, kept and dropped with the page's HTML by
-    content.cache) when it holds them: no SQL, no serialisation."""
+    """The published snapshot at `slug`; drafts and unpublished pages are 404."""
+    # Answered from the page cache (the JSON bytes, kept and dropped with the page's HTML
+    # by content.cache, read in the authentication's round trip) when it holds them: no
+    # SQL, no serialisation.
     slug = _slug(slug)
     key = page_json_cache_key(slug)
     body = getattr(request, "api_prefetched", {}).get(key)
