@@ -96,7 +96,9 @@ def _wrk(url: str, *, authorization: str | None = None, seconds: int) -> dict:
     headers = {"Host": TENANT[2]}
     if authorization:
         headers["Authorization"] = authorization
-    return wrk(url, headers=headers, seconds=seconds)
+    # Errors are counted, not fatal: on a loaded machine the baseline's four PostgreSQL round
+    # trips per read occasionally ended in a non-2xx answer; each figure says how many.
+    return wrk(url, headers=headers, seconds=seconds, errors_allowed=True)
 
 
 def _tree_export(rev: str) -> Path:
@@ -163,10 +165,20 @@ def main() -> int:
                 rps = statistics.median(r["rps"] for r in done)
                 p50 = statistics.median(r["p50_ms"] for r in done)
                 p99 = statistics.median(r["p99_ms"] for r in done)
-                block[name] = {"path": path, "rps": rps, "p50_ms": p50, "p99_ms": p99, "ratio": rps / hello_rps}
+                errors = sum(r["non_2xx"] for r in done)
+                block[name] = {
+                    "path": path,
+                    "rps": rps,
+                    "p50_ms": p50,
+                    "p99_ms": p99,
+                    "ratio": rps / hello_rps,
+                    "non_2xx": errors,
+                    "requests": sum(r["requests"] for r in done),
+                }
                 print(
                     f"  {path:32s} {rps:8,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
                     f"ratio to hello {rps / hello_rps:.2f}  runs {[round(r['rps']) for r in done]}"
+                    + (f"  NON-2XX {errors}" if errors else "")
                 )
         if args.baseline:
             print(f"-- this checkout / {args.baseline} (req/s, same run)")

@@ -208,7 +208,7 @@ def page_unpublish(request: HttpRequest, slug: str):
 def page_get(request: HttpRequest, slug: str):
     """The page at `slug` with its draft (`_home` for the home page)."""
     permission_require(request, "content.view_page")
-    return _page(slug)
+    return selectors.page_draft_get(slug=_slug(slug))
 
 
 @router.put("/{path:slug}", response={200: PageOut, codes_4xx: Problem}, auth=MANAGE)
