@@ -140,3 +140,42 @@ def test_a_failed_statement_in_a_transaction_leaves_no_stale_path(client_a, clie
             cursor.execute("SELECT * FROM no_such_table")
     assert "alpha probe" in _title(client_a)
     assert "beta probe" in _title(client_b)
+
+
+# --- the health check (CONN_HEALTH_CHECKS) without its SELECT 1 ---
+
+
+def test_health_check_notices_a_connection_the_server_closed(db):
+    """A live idle connection passes without a round trip; one the server terminated (as a
+    restart would) is closed by the health check before the request's first query, and
+    the next query reconnects."""
+    import time
+
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        other.health_check_enabled = True
+        other.ensure_connection()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        assert other._socket_quiet()
+        other.health_check_done = False
+        other.close_if_health_check_failed()
+        assert other.connection is not None  # quiet: kept, nothing sent
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + 5
+        while other._socket_quiet() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not other._socket_quiet()  # the server's FATAL message / EOF is there to read
+        other.health_check_done = False
+        other.close_if_health_check_failed()
+        assert other.connection is None  # closed before any query used it
+        with other.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+    finally:
+        other.close()
