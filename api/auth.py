@@ -21,7 +21,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from api.credentials import (
     api_key_from_state,
@@ -83,7 +83,9 @@ class JWTAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         try:
             access = _access_token(token)
-            access.check_exp()  # the token may have been verified (and cached) while it was live
+            # Against the time now: the token may have been verified (and cached) while it was
+            # live, and simplejwt's default is the time the token object was made.
+            access.check_exp(current_time=aware_utcnow())
         except TokenError as exc:
             raise AuthenticationError(message=TOKEN_INVALID) from exc
         if access.get(TENANT_CLAIM) != current_schema(request):

@@ -313,3 +313,41 @@ def test_last_used_is_written_once_a_minute(client_a, tenant_a, key_factory, dja
     assert used is not None
     with django_assert_num_queries(0):  # cached key, and this minute's use is recorded
         assert client_a.get("/api/me", **api_key_header(plain)).status_code == 200
+
+
+def test_a_verified_token_kept_by_the_process_still_expires(client_a, tenant_a, editor_a):
+    """Verified tokens are kept per process by their text: expiry is still checked on use."""
+    import time
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from api.services import _tenant_token
+
+    with tenant_context(tenant_a):
+        refresh = _tenant_token(_user(tenant_a, editor_a["username"]))
+    access = refresh.access_token
+    access.set_exp(lifetime=timedelta(seconds=2))
+    assert isinstance(refresh, RefreshToken)
+    assert client_a.get("/api/me", **bearer(str(access))).status_code == 200  # verified and kept
+    time.sleep(3)
+    response = client_a.get("/api/me", **bearer(str(access)))
+    assert response.status_code == 401
+    assert response.json()["detail"] == auth.TOKEN_INVALID
+
+
+def test_api_calls_skip_the_session_layers_but_keep_the_security_headers(client_a, tenant_a, tokens_a, editor_a):
+    """api.middleware answers before sessions, CSRF, auth and messages: a staff session
+    cookie still elevates nothing, and the security middleware's headers are there."""
+    with tenant_context(tenant_a):
+        assert client_a.login(username=editor_a["username"], password=editor_a["password"])
+    anonymous = client_a.get("/api/pages")  # the editor's session cookie alone
+    assert anonymous.status_code == 401
+    response = client_a.get("/api/me", **bearer(tokens_a["access"]))
+    assert response.status_code == 200
+    assert response.json()["username"] == editor_a["username"]
+    assert int(response["Content-Length"]) == len(response.content)
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in response  # no session work
+    assert client_a.get("/api/no-such-thing", **bearer(tokens_a["access"])).status_code == 404
