@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import closing
@@ -184,3 +185,60 @@ def services_stop(keep: bool = False) -> None:
     if not keep and not os.environ.get("DATABASE_URL"):
         services.redis_stop(settings.DATA_DIR)
         services.postgres_stop(settings.DATA_DIR)
+
+
+BANNER = "The platform is running"
+
+
+class BinRun:
+    """One `bin/run` (`python -m config.run`, what bin/run execs) on `data_dir` and `port`,
+    in its own session, with `env` added to the environment (DATABASE_URL and REDIS_URL
+    removed: it starts its own embedded servers). A thread reads its output, keeps the
+    lines and notes when the banner came and when it said its last word."""
+
+    def __init__(self, data_dir: Path, port: int, env: dict[str, str] | None = None) -> None:
+        environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        environ.update(DATA_DIR=str(data_dir), **(env or {}))
+        self.port = port
+        self.banner_at: float | None = None
+        self.stopped_at: float | None = None
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "config.run", "--port", str(port)],
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if BANNER in line and self.banner_at is None:
+                self.banner_at = time.monotonic()
+            if line.startswith("==> stopped"):  # its last line: PostgreSQL and Redis are down
+                self.stopped_at = time.monotonic()
+
+    def wait_banner(self, timeout: float = 300, *, echo: bool = False) -> None:
+        """Until the banner (web server up, /readyz ok); raises with its last lines if it
+        exits or takes longer than `timeout`. With `echo`, its steps (`==> ...`) are
+        printed as they come (progress of a first start)."""
+        deadline, shown = time.monotonic() + timeout, 0
+        while self.banner_at is None:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("bin/run did not start:\n" + "".join(self.lines[-40:]))
+            if echo:
+                for line in self.lines[shown:]:
+                    if line.startswith("==>"):
+                        print(f"   bin/run {line.rstrip()}", flush=True)
+                shown = len(self.lines)
+            time.sleep(0.1)
+
+    def stop(self, timeout: float = 90) -> None:
+        """SIGTERM (its clean way out) and wait until it exited."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=timeout)

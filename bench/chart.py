@@ -53,16 +53,25 @@ def _title(ax, title: str, record: dict | None) -> bool:
 
 def pages(ax) -> None:
     record = _read("pages")
-    if not _title(ax, "Pages: cached page vs hello-world (req/s, 2 workers)", record):
+    if not _title(ax, "Pages: req/s, 2 workers (seed stack = FastAPI + asyncpg, uncached)", record):
         return
-    runs = record["figures"]["throughput"]
     labels, values, colors = [], [], []
-    for server, result in runs.items():
-        labels += [f"{server}\nhello", f"{server}\ncached page"]
-        values += [result["hello_rps"], result["page_rps"]]
-        colors += [GREY, BLUE]
+    for server, by_tree in record["figures"]["throughput"].items():
+        if "hello_rps" in by_tree:  # a run from before issue 12: one tree, cached page only
+            by_tree = {"after": {"page_rps": by_tree["page_rps"], "hello_rps": by_tree["hello_rps"]}}
+        if "seed_stack" in by_tree:
+            labels.append(f"{server}\nseed stack")
+            values.append(by_tree["seed_stack"]["page_rps"])
+            colors.append(GREY)
+        for tree in ("before", "after"):
+            result = by_tree.get(tree)
+            for key, label in (("page_rps", "cached"), ("uncached_rps", "cache off")):
+                if result and key in result:
+                    labels.append(f"{server}\n{label}\n{tree}")
+                    values.append(result[key])
+                    colors.append(BLUE if tree == "after" else "#9bb4d8")
     _bars(ax, labels, values, colors)
-    _target(ax, 2500, "target 2,500")
+    ax.tick_params(axis="x", labelsize=7)
 
 
 def api(ax) -> None:
@@ -140,7 +149,12 @@ def events(ax) -> None:
         return
     figures = record["figures"]
     ingest = {k: v for k, v in figures.items() if k.startswith("ingest")}
-    labels = ["ingest\nsync" if k.endswith("_1") else "ingest\ngthread" for k in ingest]
+    names = {
+        "ingest_threads_1": "ingest\nsync",
+        "ingest_threads_4": "ingest\ngthread",
+        "ingest_granian": "ingest\ngranian",
+    }
+    labels = [names.get(k, k) for k in ingest]
     values = [v["rps"] for v in ingest.values()]
     relay = figures["relay"]
     # The target names normalise + hash + batch to the sink: the two steps in sequence.
@@ -219,8 +233,64 @@ def faults(ax) -> None:
     ax.tick_params(axis="x", labelsize=7)
 
 
+def soak(ax) -> None:
+    record = _read("soak")
+    if not _title(ax, "Soak with faults: p99 ms by phase (log)", record):
+        return
+    figures = record["figures"]
+    kinds = [("page_cached", "cached page"), ("api_jwt", "API JWT"), ("webhook", "webhook"), ("search", "search")]
+    phases = list(figures["latency_by_phase"])
+    width = 0.8 / len(kinds)
+    for i, (kind, label) in enumerate(kinds):
+        values = [figures["latency_by_phase"][phase].get(kind, {}).get("p99_ms", 0) for phase in phases]
+        xs = [x + i * width for x in range(len(phases))]
+        ax.bar(xs, values, width=width, label=label, color=[BLUE, GREY, "#6aa84f", "#e69138"][i])
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(phases))])
+    ax.set_xticklabels([phase.replace(" ", "\n") for phase in phases], fontsize=7)
+    ax.set_yscale("log")
+    ax.legend(fontsize=7, loc="upper left")
+    failures = sum(figures["failures"].values())
+    checks = figures["checks"]
+    ax.annotate(
+        f"{figures['requests']:,} requests, {failures} failures (5xx outside 503 windows: "
+        f"{figures['failures'].get('5xx outside the announced 503 windows', 0)}); "
+        f"{checks.get('webhooks_processed_once', 0):,} webhooks, {checks.get('events_stored_and_sent_once', 0):,} "
+        f"events once;\n{checks.get('pages_indexed', 0)} pages indexed; load average during the run "
+        f"{figures['load_average_1m']['min']}-{figures['load_average_1m']['max']}",
+        (0, -0.36),
+        xycoords="axes fraction",
+        fontsize=7,
+        color=RED if failures or not figures["passed"] else "#555",
+    )
+
+
+def compare(ax) -> None:
+    record = _read("compare")
+    if not _title(ax, "Product / seed stack, same run (ratio; req/s under each bar)", record):
+        return
+    ratios = record["figures"]["ratios"]
+    labels = [f"{name.replace('_', ' ')}\n{r['product_rps']:,.0f} / {r['seed_rps']:,.0f}" for name, r in ratios.items()]
+    values = [r["ratio"] for r in ratios.values()]
+    colors = [BLUE if r["ratio"] >= r["goal"] else RED for r in ratios.values()]
+    bars = ax.bar(labels, values, color=colors)
+    ax.bar_label(
+        bars,
+        labels=[f"{v:.2f}x (goal {r['goal']})" for v, r in zip(values, ratios.values(), strict=True)],
+        padding=2,
+        fontsize=7,
+    )
+    ax.tick_params(axis="x", labelsize=7)
+    ax.axhline(1.0, color=GREY, linestyle=":", linewidth=1)
+    absolute = record["figures"]["absolute"]
+    note = "; ".join(
+        f"{name.replace('_', ' ')} {row['value']:.1f} (goal {row['goal']:g})" for name, row in absolute.items()
+    )
+    ax.annotate(note, (0, -0.32), xycoords="axes fraction", fontsize=7, color="#555")
+
+
 def main() -> int:
     panels = (
+        compare,
         pages,
         api,
         provisioning,
@@ -230,6 +300,7 @@ def main() -> int:
         search_quality,
         events,
         faults,
+        soak,
         media,
         media_weight,
     )

@@ -1,7 +1,8 @@
 """Events benchmarks (issue 7). Run: `.venv/bin/python bench/events.py [--repeats 3]`.
 
-1. Webhook ingest on gunicorn (2 sync workers): verify the GitHub HMAC over the raw
-   body, INSERT the delivery, publish the processing task to Redis. wrk drives it with a
+1. Webhook ingest on gunicorn (2 sync workers, then gthread) and granian (2 workers, the
+   default server): verify the GitHub HMAC over the raw body, INSERT the delivery, hand
+   the processing task to the process's sender thread (which publishes it to Redis). wrk drives it with a
    Lua script that gives every request its own X-GitHub-Delivery id (GitHub does not
    sign that header, so one pre-signed body serves every request and each one is a new
    row, not the duplicate path). No Celery worker runs: "enqueue" is the publish.
@@ -63,13 +64,14 @@ def setup() -> None:
     django.setup()
 
 
-def bench_ingest(repeats: int, seconds: int, threads: int) -> dict:
-    from django.conf import settings
+def webhook_target(tenant: str = TENANT, host: str = HOST) -> Path:
+    """The endpoint `bench-github` in `tenant` and a wrk Lua script posting to it on `host`
+    (bench/compare.py measures the same ingest beside the seed stack)."""
     from django_tenants.utils import schema_context
 
-    from events.models import Scheme, WebhookEndpoint, WebhookEvent
+    from events.models import Scheme, WebhookEndpoint
 
-    with schema_context(TENANT):
+    with schema_context(tenant):
         WebhookEndpoint.objects.update_or_create(
             slug="bench-github", defaults={"name": "bench", "scheme": Scheme.GITHUB, "secrets": SECRET}
         )
@@ -80,15 +82,37 @@ def bench_ingest(repeats: int, seconds: int, threads: int) -> dict:
             'wrk.method = "POST"',
             f"wrk.body = {json.dumps(body)}",
             'wrk.headers["Content-Type"] = "application/json"',
-            f'wrk.headers["Host"] = "{HOST}"',
+            f'wrk.headers["Host"] = "{host}"',
             f'wrk.headers["X-Hub-Signature-256"] = "{signature}"',
             'wrk.headers["X-GitHub-Event"] = "ping"',
         ]
     )
     lua = Path(tempfile.mkdtemp()) / "webhook.lua"
     lua.write_text(script)
+    return lua
+
+
+def webhook_cleanup(tenant: str = TENANT) -> None:
+    """Drop the benchmark's deliveries and the tasks nobody consumed (no worker runs)."""
+    from django_tenants.utils import schema_context
+
+    from config.celery import app
+    from events.models import WebhookEvent
+
+    with schema_context(tenant):
+        WebhookEvent.objects.filter(endpoint__slug="bench-github").delete()
+    app.control.purge()
+
+
+def bench_ingest(repeats: int, seconds: int, threads: int, kind: str = "gunicorn") -> dict:
+    from django.conf import settings
+    from django_tenants.utils import schema_context
+
+    from events.models import WebhookEvent
+
+    lua = webhook_target()
     env = {"DATABASE_URL": _db_url(), "REDIS_URL": settings.REDIS_URL}
-    web = Server(env=env, ports=WEB_PORTS, threads=threads)
+    web = Server(kind, env=env, ports=WEB_PORTS, threads=threads)
     results = []
     try:
         wrk(web.url("/"), seconds=2, script=lua)  # warm: workers connected, code paths loaded
@@ -103,11 +127,7 @@ def bench_ingest(repeats: int, seconds: int, threads: int) -> dict:
             print("  ingest run:", results[-1], flush=True)
     finally:
         web.stop()
-        with schema_context(TENANT):
-            WebhookEvent.objects.filter(endpoint__slug="bench-github").delete()
-        from config.celery import app
-
-        app.control.purge()  # the publishes nobody consumed (no worker in this bench)
+        webhook_cleanup()
     return {
         "rps": statistics.median(r["rps"] for r in results),
         "p50_ms": statistics.median(r["p50_ms"] for r in results),
@@ -241,10 +261,14 @@ def main() -> None:
     wrk_ensure()
     print(f"== {load_average()} (before the runs, 2 cores shared)")
     figures = {}
-    for threads in (1, 4):
-        kind = "sync" if threads == 1 else f"gthread, {threads} threads each"
-        print(f"webhook ingest (gunicorn 2 workers, {kind}; wrk -t2 -c8):")
-        figures[f"ingest_threads_{threads}"] = ingest = bench_ingest(args.repeats, args.seconds, threads)
+    for server, threads, key in (
+        ("gunicorn", 1, "ingest_threads_1"),
+        ("gunicorn", 4, "ingest_threads_4"),
+        ("granian", 1, "ingest_granian"),
+    ):
+        kind = "granian" if server == "granian" else "sync" if threads == 1 else f"gthread, {threads} threads each"
+        print(f"webhook ingest ({server} 2 workers, {kind}; wrk -t2 -c8):")
+        figures[key] = ingest = bench_ingest(args.repeats, args.seconds, threads, server)
         print(
             f"  median {ingest['rps']:.0f} req/s, p50 {ingest['p50_ms']:.1f} ms, p99 {ingest['p99_ms']:.1f} ms;"
             f" every request stored: {ingest['stored_equals_requests']}, non-2xx: {ingest['non_2xx']};"

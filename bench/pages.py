@@ -1,16 +1,20 @@
-"""Benchmark of page serving (issue 4). Run: `.venv/bin/python bench/pages.py [--quick]`.
+"""Benchmark of page serving (issues 4 and 12). Run: `.venv/bin/python bench/pages.py [--quick]`.
 
 Uses its own embedded PostgreSQL + Redis under `.data/bench` (or DATABASE_URL/REDIS_URL),
 provisions two tenants and measures, for the 20-block seed page (content/fixtures/page20.json):
 
-1. cached page vs a hello-world view (`/_bench/hello`, routed only when
-   CONTENT_BENCH_HELLO=1) with `wrk -t2 -c8`, on gunicorn (2 sync workers) and granian
-   (`--interface wsgi --workers 2`); servers start in their own session (setsid);
-2. cache off, in process: request time through the full middleware stack, the render
-   alone, and SQL queries per request;
-3. a tenant with 1,000,000 pages (bulk-inserted with generate_series): the slug lookup in
+1. in process (Django's test client, full middleware stack): the request with the cache off
+   and on, the shell render alone, and SQL queries per request;
+2. a tenant with 1,000,000 pages (bulk-inserted with generate_series): the slug lookup in
    the database (p50, EXPLAIN shows an index scan) and the HTTP request (cache off) next
-   to the 20-page tenant.
+   to the 20-page tenant (`--no-million` skips this part);
+3. over HTTP with `wrk -t2 -c8`: the cached page, the page with the cache off
+   (`CONTENT_PAGE_CACHE=0`) and a hello-world view (`/_bench/hello`, routed only when
+   CONTENT_BENCH_HELLO=1), interleaved, on granian (`--interface wsgi --workers 2`) and
+   gunicorn (2 sync workers); servers start in their own session (setsid).
+   `--baseline TREE` measures another checkout of the product (e.g. `git worktree add
+   /tmp/main main`) the same way in the same run, on the same database, each run of one
+   alternating with the other's, so both see the same background load: before and after.
 
 Prints medians of repeated runs and the load average, since the machine is shared.
 Needs Debian's `wrk` (`apt-get install -y wrk`; installed here when missing and run as root).
@@ -19,12 +23,15 @@ Needs Debian's `wrk` (`apt-get install -y wrk`; installed here when missing and 
 import argparse
 import json
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
-from _common import Server, load_average, results_write, services_stop, wrk, wrk_ensure
+from _common import Server, free_port, load_average, results_write, services_stop, wrk, wrk_ensure
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,7 +45,7 @@ MILLION = 1_000_000
 PORTS = range(8120, 8150)
 
 
-def setup() -> dict:
+def setup(*, million: bool = True) -> dict:
     import django
 
     django.setup()
@@ -54,7 +61,7 @@ def setup() -> dict:
     call_command("migrate_schemas", interactive=False, verbosity=0)
     seed = bench_page()
     tenants = {}
-    for name, display, host in (SMALL, LARGE):
+    for name, display, host in (SMALL, LARGE) if million else (SMALL,):
         tenant = Tenant.objects.filter(schema_name=name).first() or tenant_services.tenant_provision(
             name=name, display_name=display, domains=[host]
         )
@@ -72,7 +79,8 @@ def setup() -> dict:
                     user=None, slug=f"page-{index}", title=f"Page {index}", blocks=seed["blocks"][:5]
                 )
                 services.page_publish(page=page, user=None)
-    _million_pages(tenants[LARGE[0]])
+    if million:
+        _million_pages(tenants[LARGE[0]])
     return tenants
 
 
@@ -97,10 +105,10 @@ def _million_pages(tenant) -> None:
         cursor.execute(
             """
             INSERT INTO content_page (slug, title, blocks, nav, status, published_title, published_blocks,
-                published_nav, published_at, meta_description, canonical_url, social_image, noindex,
-                created_at, updated_at)
+                published_nav, published_images, published_at, meta_description, canonical_url, social_image,
+                noindex, created_at, updated_at)
             SELECT 'p/' || g, 'Page ' || g, %s::jsonb, '[]'::jsonb, 'published', 'Page ' || g, %s::jsonb,
-                '[]'::jsonb, now(), '', '', '', false, now(), now()
+                '[]'::jsonb, '{}'::jsonb, now(), '', '', '', false, now(), now()
             FROM generate_series(1, %s) AS g
             ON CONFLICT (slug) DO NOTHING
             """,
@@ -154,38 +162,52 @@ def db_lookup(tenant, samples: int) -> dict:
     }
 
 
+def _request_p50(client, path: str, repeats: int) -> float:
+    for _ in range(20):
+        assert client.get(path).status_code == 200
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def in_process(repeats: int) -> dict:
-    """Cache off, through the full middleware stack with Django's test client."""
+    """Through the full middleware stack with Django's test client: cache off, then on."""
     from django.conf import settings
     from django.db import connection
     from django.template.loader import render_to_string
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.utils.safestring import mark_safe
     from django_tenants.utils import tenant_context
 
     from content.models import Page
+    from content.rendering import page_html_current
     from tenants.models import Tenant
 
-    settings.CONTENT_PAGE_CACHE = False
     client = Client(HTTP_HOST=SMALL[2])
-    for _ in range(20):
-        assert client.get("/bench/").status_code == 200
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
+    settings.CONTENT_PAGE_CACHE = False
+    uncached = _request_p50(client, "/bench/", repeats)
+    with CaptureQueriesContext(connection) as captured:
         client.get("/bench/")
-        times.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as queries:
+    queries = list(captured.captured_queries)  # the next request clears the log
+    settings.CONTENT_PAGE_CACHE = True
+    cached = _request_p50(client, "/bench/", repeats)
+    with CaptureQueriesContext(connection) as captured:
         client.get("/bench/")
+    cached_queries = list(captured.captured_queries)
     tenant = Tenant.objects.get(schema_name=SMALL[0])
     with tenant_context(tenant):
         page = Page.objects.get(slug="bench")
+        html = page_html_current(page)
         context = {
             "tenant_name": tenant.name,
             "accent_hue": 220,
             "title": page.published_title,
-            "blocks": page.published_blocks,
-            "nav": page.published_nav,
+            "blocks_html": mark_safe(html["blocks"]),  # noqa: S308 (our rendering)
+            "nav_html": mark_safe(html["nav"]),  # noqa: S308 (our rendering)
             "page": page,
         }
         render_times = []
@@ -193,50 +215,146 @@ def in_process(repeats: int) -> dict:
             started = time.perf_counter()
             render_to_string("pages/page.html", context)
             render_times.append((time.perf_counter() - started) * 1000)
-    settings.CONTENT_PAGE_CACHE = True
     return {
-        "request_p50_ms": statistics.median(times),
+        "request_p50_ms": uncached,
+        "cached_request_p50_ms": cached,
         "render_p50_ms": statistics.median(render_times),
-        "queries": len(queries.captured_queries),
-        "query_sql": [q["sql"][:90] for q in queries.captured_queries],
+        "queries": len(queries),
+        "cached_queries": len(cached_queries),
+        "query_sql": [q["sql"][:90] for q in queries],
     }
 
 
-def _server(kind: str, *, cache: bool = True) -> Server:
+def _server(kind: str, *, cache: bool = True, tree: Path = ROOT, redis_db: int = 1) -> Server:
     from django.conf import settings
+
+    from config.services import redis_with_db
 
     env = {
         "DATABASE_URL": settings.DATABASE_URL,
         "REDIS_URL": settings.REDIS_URL,
+        # The baseline gets a cache of its own: the two trees' entries need not agree.
+        "REDIS_CACHE_URL": redis_with_db(settings.REDIS_URL, redis_db),
         "DATA_DIR": str(settings.DATA_DIR),
         "CONTENT_BENCH_HELLO": "1",
         "CONTENT_PAGE_CACHE": "1" if cache else "0",
     }
-    return Server(kind, env=env, ports=PORTS)
+    return Server(kind, env=env, ports=PORTS, cwd=tree)
 
 
 def _wrk(url: str, host: str, **kwargs) -> dict:
     return wrk(url, headers={"Host": host}, **kwargs)
 
 
-def throughput(kind: str, repeats: int, seconds: int) -> dict:
-    server = _server(kind)
+class Anchor:
+    """The seed-stack anchor (FastAPI + asyncpg, one row per page, no cache: the stack the
+    product's brief names as fast) served from the working copy its `run.sh` prepared
+    (ANCHOR_WORK: venv, data): its PostgreSQL and uvicorn (2 workers, own session), so its
+    `/bench` runs interleaved with ours and every ratio comes from one run."""
+
+    def __init__(self, work: Path):
+        self.work = work
+        python = str(work / ".venv" / "bin" / "python")
+        started = self._pg(python, "start")
+        self.pg_started = started == "started"
+        self._pg(python, "seed", str(ROOT / "content" / "fixtures" / "page20.json"))
+        env = {**os.environ, "CAW_DSN": self._pg(python, "dsn"), "CAW_POOL_SIZE": "4", "PYTHONWARNINGS": "ignore"}
+        self.port = free_port(PORTS)
+        self.proc = subprocess.Popen(
+            [str(work / ".venv" / "bin" / "uvicorn"), "app:app", "--host", "127.0.0.1", "--port", str(self.port)]
+            + [
+                "--workers",
+                "2",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=work,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.url("/hello"), timeout=1)  # noqa: S310 (our own server)
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the seed stack did not start") from None
+                time.sleep(0.2)
+
+    def _pg(self, python: str, *args: str) -> str:
+        return subprocess.run(
+            [python, "pg.py", *args], cwd=self.work, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        if self.pg_started:
+            self._pg(str(self.work / ".venv" / "bin" / "python"), "stop")
+
+
+def throughput(kind: str, repeats: int, seconds: int, trees: dict[str, Path], anchor: Anchor | None = None) -> dict:
+    """Cached page, page with the cache off and hello, per tree ("after" is this checkout,
+    "before" the baseline), and the seed stack's `/bench`, each run interleaved with the
+    others; ratios to the seed stack from the same runs."""
+    servers = {}
     try:
-        for path in ("/_bench/hello", "/bench/"):  # warm: caches filled, workers connected
-            _wrk(server.url(path), SMALL[2], seconds=2)
-        page, hello = [], []
-        for _ in range(repeats):  # interleaved, so drifting background load hits both
-            hello.append(_wrk(server.url("/_bench/hello"), SMALL[2], seconds=seconds)["rps"])
-            page.append(_wrk(server.url("/bench/"), SMALL[2], seconds=seconds)["rps"])
-        return {
-            "page_rps": statistics.median(page),
-            "hello_rps": statistics.median(hello),
-            "ratio": statistics.median(page) / statistics.median(hello),
-            "page_runs": page,
-            "hello_runs": hello,
-        }
+        for index, (name, tree) in enumerate(trees.items()):
+            servers[(name, "cached")] = _server(kind, tree=tree, redis_db=1 + index)
+            servers[(name, "uncached")] = _server(kind, cache=False, tree=tree, redis_db=1 + index)
+        targets = [(key, "/bench/") for key in servers] + [((name, "cached"), "/_bench/hello") for name in trees]
+        if anchor is not None:
+            servers[("anchor", "seed")] = anchor
+            targets.append((("anchor", "seed"), "/bench"))
+        for key, path in targets:  # warm: caches filled, workers connected
+            _wrk(servers[key].url(path), SMALL[2], seconds=2)
+        runs: dict[tuple, list[dict]] = {(key, path): [] for key, path in targets}
+        for _ in range(repeats):  # interleaved, so drifting background load hits all alike
+            for key, path in targets:
+                runs[(key, path)].append(_wrk(servers[key].url(path), SMALL[2], seconds=seconds))
     finally:
-        server.stop()
+        for key, server in servers.items():
+            if key[0] != "anchor":
+                server.stop()
+    results = {}
+    if anchor is not None:
+        done = runs[(("anchor", "seed"), "/bench")]
+        results["seed_stack"] = {
+            "page_rps": statistics.median(r["rps"] for r in done),
+            "page_p50_ms": statistics.median(r["p50_ms"] for r in done),
+            "page_runs": [r["rps"] for r in done],
+        }
+    for name in trees:
+        figures = {}
+        for label, key, path in (
+            ("page", (name, "cached"), "/bench/"),
+            ("uncached", (name, "uncached"), "/bench/"),
+            ("hello", (name, "cached"), "/_bench/hello"),
+        ):
+            done = runs[(key, path)]
+            figures[f"{label}_rps"] = statistics.median(r["rps"] for r in done)
+            figures[f"{label}_p50_ms"] = statistics.median(r["p50_ms"] for r in done)
+            figures[f"{label}_runs"] = [r["rps"] for r in done]
+        figures["ratio"] = figures["page_rps"] / figures["hello_rps"]
+        if anchor is not None:
+            seed = results["seed_stack"]["page_rps"]
+            figures["cached_vs_seed"] = figures["page_rps"] / seed
+            figures["uncached_vs_seed"] = figures["uncached_rps"] / seed
+        results[name] = figures
+    return results
 
 
 def large_tenant_http(repeats: int, seconds: int) -> dict:
@@ -256,44 +374,74 @@ def large_tenant_http(repeats: int, seconds: int) -> dict:
         server.stop()
 
 
+def _throughput_print(by_tree: dict) -> None:
+    seed = by_tree.get("seed_stack")
+    if seed:
+        print(f"  [seed stack] /bench    {seed['page_rps']:,.0f} req/s p50 {seed['page_p50_ms']:.2f} ms")
+    for name, result in by_tree.items():
+        if name == "seed_stack":
+            continue
+        for label, key in (("cached page", "page"), ("cache off", "uncached"), ("hello", "hello")):
+            rps, p50 = result[f"{key}_rps"], result[f"{key}_p50_ms"]
+            vs_seed = f"  = {rps / seed['page_rps']:.2f}x the seed stack" if seed and key != "hello" else ""
+            print(f"  [{name}] {label:11s} {rps:,.0f} req/s p50 {p50:.2f} ms{vs_seed}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer and shorter runs")
+    parser.add_argument("--quick", action="store_true", help="fewer and shorter runs (figures not written)")
     parser.add_argument("--keep-services", action="store_true", help="leave the embedded servers running")
+    parser.add_argument("--no-million", action="store_true", help="skip the 1,000,000-page tenant")
+    parser.add_argument("--baseline", type=Path, help="another checkout to measure alongside (before/after)")
+    parser.add_argument("--servers", default="granian,gunicorn", help="web servers to measure (comma-separated)")
+    parser.add_argument(
+        "--anchor", type=Path, help="the seed stack's working copy (ANCHOR_WORK of its run.sh, run once before)"
+    )
     args = parser.parse_args()
     repeats, seconds = (2, 4) if args.quick else (5, 8)
+    trees = {"after": ROOT}
+    if args.baseline:
+        trees["before"] = args.baseline.resolve()
 
     wrk_ensure()
-    tenants = setup()
+    tenants = setup(million=not args.no_million)
     from django.db import connections
 
     try:
-        print(f"== cache off, in process ({load_average()})", flush=True)
+        print(f"== in process ({load_average()})", flush=True)
         local = in_process(300 if not args.quick else 100)
-        print(f"  request p50 {local['request_p50_ms']:.2f} ms  (target <= 3 ms)")
-        print(f"  render  p50 {local['render_p50_ms']:.2f} ms")
-        print(f"  SQL queries per request: {local['queries']}  (target <= 2): {local['query_sql']}")
+        print(f"  cache off: request p50 {local['request_p50_ms']:.2f} ms")
+        print(f"  cache off: shell render p50 {local['render_p50_ms']:.2f} ms")
+        print(f"  cache off: SQL queries per request: {local['queries']}: {local['query_sql']}")
+        print(f"  cache hit: request p50 {local['cached_request_p50_ms']:.3f} ms, {local['cached_queries']} SQL")
 
-        print(f"== 1,000,000-page tenant: slug lookup ({load_average()})", flush=True)
-        lookup = db_lookup(tenants[LARGE[0]], 2000 if not args.quick else 300)
-        print(f"  plan uses an index scan: {lookup['index_scan']}")
-        print(f"  executor p50 {lookup['execution_p50_ms']:.3f} ms  (target < 1 ms)")
-        p50, p95 = lookup["orm_round_trip_p50_ms"], lookup["orm_round_trip_p95_ms"]
-        print(f"  ORM round trip p50 {p50:.3f} ms, p95 {p95:.3f} ms")
+        lookup = http = None
+        if not args.no_million:
+            print(f"== 1,000,000-page tenant: slug lookup ({load_average()})", flush=True)
+            lookup = db_lookup(tenants[LARGE[0]], 2000 if not args.quick else 300)
+            print(f"  plan uses an index scan: {lookup['index_scan']}")
+            print(f"  executor p50 {lookup['execution_p50_ms']:.3f} ms  (target < 1 ms)")
+            p50, p95 = lookup["orm_round_trip_p50_ms"], lookup["orm_round_trip_p95_ms"]
+            print(f"  ORM round trip p50 {p50:.3f} ms, p95 {p95:.3f} ms")
         connections.close_all()
 
         results = {}
-        for kind in ("gunicorn", "granian"):
-            print(f"== {kind}, 2 workers, wrk -t2 -c8 -d{seconds}s x{repeats} ({load_average()})", flush=True)
-            results[kind] = result = throughput(kind, repeats, seconds)
-            print(f"  cached page {result['page_rps']:,.0f} req/s  (target >= 2,500)  runs {result['page_runs']}")
-            print(f"  hello       {result['hello_rps']:,.0f} req/s  runs {result['hello_runs']}")
-            print(f"  ratio       {result['ratio']:.2f}  (target >= 0.6)")
+        anchor = Anchor(args.anchor.resolve()) if args.anchor else None
+        try:
+            for kind in args.servers.split(","):
+                print(f"== {kind}, 2 workers, wrk -t2 -c8 -d{seconds}s x{repeats} ({load_average()})", flush=True)
+                results[kind] = by_tree = throughput(kind, repeats, seconds, trees, anchor)
+                _throughput_print(by_tree)
+                print(f"  ({load_average()})")
+        finally:
+            if anchor is not None:
+                anchor.stop()
 
-        print(f"== HTTP p50, cache off, 1 connection, gunicorn ({load_average()})", flush=True)
-        http = large_tenant_http(repeats, seconds // 2 or 2)
-        print(f"  20-page tenant        {http[SMALL[0]]:.2f} ms")
-        print(f"  1,000,000-page tenant {http[LARGE[0]]:.2f} ms")
+        if not args.no_million:
+            print(f"== HTTP p50, cache off, 1 connection, gunicorn ({load_average()})", flush=True)
+            http = large_tenant_http(repeats, seconds // 2 or 2)
+            print(f"  20-page tenant        {http[SMALL[0]]:.2f} ms")
+            print(f"  1,000,000-page tenant {http[LARGE[0]]:.2f} ms")
         print(f"== done ({load_average()})")
         if not args.quick:
             local.pop("query_sql")

@@ -23,17 +23,15 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 
-from _common import ROOT, free_port, load_average, results_write
+from _common import ROOT, BinRun, free_port, load_average, results_write
 
 DATA_DIR = ROOT / ".data" / "bench-run"
 PORTS = range(8600, 8650)
-BANNER = "The platform is running"
 EDITOR = ("editor@acme.example", "acme-demo-editor")
 
 
@@ -50,33 +48,11 @@ def _http(port: int, path: str, host: str, *, data: bytes | None = None, headers
         return 0, b""
 
 
-class Run:
-    """One bin/run; its output is read by a thread that notes when the banner came."""
+class Run(BinRun):
+    """One bin/run on the benchmark's data dir, with or without the model warmed at start."""
 
     def __init__(self, port: int, warm: bool) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-        env.update(DATA_DIR=str(DATA_DIR), SEARCH_WARM_START="1" if warm else "0")
-        self.banner_at: float | None = None
-        self.stopped_at: float | None = None
-        self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "config.run", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line)
-            if BANNER in line and self.banner_at is None:
-                self.banner_at = time.monotonic()
-            if line.startswith("==> stopped"):  # its last line: PostgreSQL and Redis are down
-                self.stopped_at = time.monotonic()
+        super().__init__(DATA_DIR, port, env={"SEARCH_WARM_START": "1" if warm else "0"})
 
 
 RUNS: list[Run] = []

@@ -176,12 +176,24 @@ def _setup(*, demo: bool) -> None:
     say("==> migrating every schema")
     call_command("migrate_schemas", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    # Published pages rendered before this release's block templates (content.rendering).
+    call_command("content_render")
     if demo:
         say("==> demo data")
         available = get_commands()
         for command in DEMO_COMMANDS:
             if command in available:
                 call_command(command)
+    # The search model's ONNX file, exported now (once per data dir, ≈20 s) rather than by
+    # the first web worker: the workers then only load it (≈1 s) before /readyz is ok.
+    from django.conf import settings
+
+    if settings.SEARCH_EMBEDDER == "local":
+        from search.embedders import onnx_model_export, onnx_model_path
+
+        if not onnx_model_path().exists():
+            say("==> exporting the search model to ONNX (once per data dir)")
+            onnx_model_export(onnx_model_path())
     # The children open their own; this process keeps none open while it supervises.
     connections.close_all()
 

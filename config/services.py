@@ -16,6 +16,7 @@ No Django imports here: settings import this module.
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -194,6 +195,11 @@ def postgres_spawn(data_dir: Path) -> subprocess.Popen:
     if server.system_user is not None and socket_dir != pgdata:
         socket_dir.chmod(0o777)
     log_path = pgdata / "log"
+    log_path.touch()
+    if server.system_user is not None:
+        # pixeltable's own start (postgres_url: manage.py, the benchmarks) writes this log as
+        # that user: a root-owned one made it fail to start on a data dir bin/run had used.
+        shutil.chown(log_path, user=server.system_user)
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [str(server.bin_path / "postgres"), "-D", str(pgdata), "-k", str(socket_dir), "-h", ""],

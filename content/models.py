@@ -45,6 +45,13 @@ class Page(models.Model):
     # width, height, alt, ...} or null when deleted}), resolved by page_publish and again
     # whenever one of those images changes: the page view renders images without a query.
     published_images = models.JSONField(default=dict, blank=True)
+    # The published blocks and nav as visitors see them ({"version", "blocks", "nav"}: HTML),
+    # rendered by the services whenever the snapshot or its images change (content.rendering),
+    # so a visitor's request reads one row and renders no block. Empty (a trigger empties it
+    # when the JSON changes without it, migration 0004), or of another version (a release
+    # that changed a block template), means "render from the JSON". The database default
+    # serves rows inserted in SQL (bench/pages.py's filler pages).
+    published_html = models.JSONField(default=dict, blank=True, db_default=models.Value({}, models.JSONField()))
     published_at = models.DateTimeField(null=True, blank=True)
 
     meta_description = models.CharField(max_length=300, blank=True)

@@ -12,6 +12,7 @@ run again by `page_changes_sweep` (beat, every minute).
 from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from redis import RedisError
@@ -23,6 +24,7 @@ from content.blocks.fields import url_check
 from content.cache import page_cache_invalidate
 from content.models import SLUG_INVALID, SLUG_RE, Page, PageChange, PageRevision
 from content.nav import nav_validate
+from content.rendering import fragments_version, page_html_render
 from images import selectors as image_selectors
 from images import services as image_services
 
@@ -44,6 +46,7 @@ _PUBLISH_FIELDS = (
     "published_blocks",
     "published_nav",
     "published_images",
+    "published_html",
     "published_at",
     "status",
 )
@@ -206,9 +209,18 @@ def page_update(*, page: Page, user, **fields) -> Page:
     moved = page.slug != old_slug and page.is_published
     try:
         with transaction.atomic():
+            update_fields = [*clean, "updated_at"]
+            if moved:
+                # The menu marks the page's own link (aria-current): render it at its new
+                # path, from the stored snapshot (the caller's copy may be stale).
+                stored = Page.objects.select_for_update().get(pk=page.pk)
+                stored.slug = page.slug
+                _html_render(stored)
+                page.published_html = stored.published_html
+                update_fields.append("published_html")
             # Only the changed fields: a stale instance must not write back an old
             # published snapshot or status over a publish that happened meanwhile.
-            page.save(update_fields=[*clean, "updated_at"])
+            page.save(update_fields=update_fields)
             _revision_keep(page, user)
             if "blocks" in clean:
                 _image_usage_keep(page)
@@ -238,6 +250,7 @@ def page_publish(*, page: Page, user) -> Page:
         stored.published_blocks = stored.blocks
         stored.published_nav = stored.nav
         stored.published_images = _images_resolve(stored.published_blocks)
+        _html_render(stored)
         stored.published_at = timezone.now()
         stored.status = Page.Status.PUBLISHED
         stored.save(update_fields=[*_PUBLISH_FIELDS, "updated_at"])
@@ -251,6 +264,35 @@ def page_publish(*, page: Page, user) -> Page:
         schema_name = connection.schema_name
         transaction.on_commit(lambda: page_images_refresh(schema_name=schema_name, page_ids=[page.pk]))
     return page
+
+
+def _html_render(page: Page) -> None:
+    """Render the published snapshot for visitors (content.rendering): every write that
+    changes what a visitor sees without a publish calls this too."""
+    page.published_html = page_html_render(
+        blocks=page.published_blocks, nav=page.published_nav, images=page.published_images, path=page.path
+    )
+
+
+def pages_html_refresh() -> int:
+    """Render the stored HTML of the current tenant's published pages that have none (rows
+    from before it existed, or emptied by the trigger after a write around the services)
+    or whose HTML an older release's templates rendered; returns how many. Until then such
+    pages are rendered from their JSON on every uncached request: correct, only slower.
+    `manage.py content_render` runs it for every tenant (bin/run does, after migrating)."""
+    version = fragments_version()
+    stale = Q(published_html__version__isnull=True) | ~Q(published_html__version=version)
+    done = 0
+    for pk in Page.objects.filter(stale, status=Page.Status.PUBLISHED).values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            page = Page.objects.select_for_update().filter(pk=pk, status=Page.Status.PUBLISHED).first()
+            if page is None:  # unpublished meanwhile
+                continue
+            _html_render(page)
+            page.save(update_fields=["published_html"])
+            _changed(slugs=[page.slug], page_id=page.pk, slug=page.slug)
+        done += 1
+    return done
 
 
 def _images_resolve(blocks) -> dict:
@@ -277,7 +319,8 @@ def page_images_refresh(*, schema_name: str, image_ids=(), page_ids=()) -> int:
                 images = {str(pk): resolved[str(pk)] for pk in refs[page.pk]}
                 if images != page.published_images:
                     page.published_images = images
-                    page.save(update_fields=["published_images", "updated_at"])
+                    _html_render(page)
+                    page.save(update_fields=["published_images", "published_html", "updated_at"])
                     _changed(slugs=[page.slug], page_id=page.pk, slug=page.slug)
                     changed.append(page.slug)
         return len(changed)

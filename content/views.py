@@ -1,8 +1,9 @@
 """Visitors' pages: the catch-all page view, the draft preview, sitemap.xml, robots.txt.
 
-A visitor's request for a cached page costs no SQL: the host -> tenant lookup and the
-page come from Redis. A miss costs one query (the published row, by the unique slug
-index). Logged-in staff bypass the cache so they see warnings about broken blocks.
+A visitor's request for a cached page costs no SQL and one Redis round trip (content.cache).
+A miss costs one query (the published row, by the unique slug index), whose blocks and nav
+were rendered at publish (content.rendering): the request only fills the shell. Logged-in
+staff bypass the cache and render from the JSON, so they see warnings about broken blocks.
 """
 
 import hashlib
@@ -17,11 +18,14 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from content import selectors
 from content.cache import page_cache_get, page_cache_set
 from content.models import SLUG_RE, Page
+from content.rendering import nav_html, page_html_current
+from content.templatetags.content_tags import render_blocks
 
 _ENTRY_VERSION = 1  # bump when the shape of a page cache entry changes
 
@@ -43,21 +47,41 @@ def _is_staff(request) -> bool:
     return bool(request.user.is_active and request.user.is_staff)
 
 
-def _page_html(request, *, title, blocks, nav, images: dict, page: Page, warnings: bool, preview: bool = False) -> str:
+def _page_html(
+    request,
+    *,
+    title,
+    page: Page,
+    blocks=None,
+    nav=None,
+    images: dict | None = None,
+    html: dict | None = None,
+    warnings: bool,
+    preview: bool = False,
+) -> str:
+    """The page in the site's shell. Visitors get `html`, the blocks and nav rendered at
+    publish (content.rendering); staff and previews render `blocks` and `nav` here, with
+    warnings for what visitors do not see."""
+    if html is None:
+        context = {"images": images or {}, "block_warnings": warnings}
+        html = {
+            "blocks": render_blocks(context, blocks),
+            "nav": nav_html(nav, current=page.path),
+        }
     return render_to_string(
         "pages/page.html",
         {
             "tenant_name": request.tenant.name,
             "accent_hue": _accent_hue(request),
             "title": title,
-            "blocks": blocks,
-            "nav": nav,
-            "images": images,
+            "blocks_html": mark_safe(html["blocks"]),  # noqa: S308 (rendered by our templates)
+            "nav_html": mark_safe(html["nav"]),  # noqa: S308 (rendered by our templates)
             "page": page,
             "block_warnings": warnings,
             "preview": preview,
         },
-        request=request,
+        # Visitors' pages need no context processors (no user, no CSRF token, no messages).
+        request=request if warnings else None,
     )
 
 
@@ -85,9 +109,11 @@ def _response(request, entry: dict, *, staff: bool = False) -> HttpResponse:
 
 
 def cached_page_response(request, slug: str) -> HttpResponse | None:
-    """The visitor's response for `slug` from the page cache, or None on a miss. Used by
-    the page view and, before sessions and auth, by CachedPageMiddleware."""
-    entry = page_cache_get(slug)
+    """The visitor's response for `slug` from the page cache, or None on a miss (the
+    generation read is kept on the request for the store after rendering). Used by the
+    page view and, before sessions and auth, by CachedPageMiddleware."""
+    entry, request.page_cache_generation = page_cache_get(slug)
+    request.page_cache_missed = True
     # An entry from before a rename, or written by an older release, is a miss.
     if (
         isinstance(entry, dict)
@@ -96,6 +122,32 @@ def cached_page_response(request, slug: str) -> HttpResponse | None:
     ):
         return _response(request, entry)
     return None
+
+
+def visitor_page_response(request, slug: str) -> HttpResponse | None:
+    """An anonymous visitor's page from the database (after a cache miss, or with the
+    cache off): one query for the row, whose blocks and nav were rendered at publish; the
+    answer is cached. None when no page is published at `slug` (the view answers 404)."""
+    try:
+        found = selectors.page_published_visitor_get(slug=slug)
+    except Page.DoesNotExist:
+        return None
+    html = page_html_current(found)
+    if html is None:  # written around the services, or by a release with other templates
+        found.refresh_from_db(fields=["published_blocks", "published_nav", "published_images"])
+    body = _page_html(
+        request,
+        title=found.published_title,
+        page=found,
+        html=html,
+        blocks=None if html else found.published_blocks,
+        nav=None if html else found.published_nav,
+        images=None if html else found.published_images,
+        warnings=False,
+    )
+    entry = _entry(request, body, found)
+    page_cache_set(slug, entry, generation=getattr(request, "page_cache_generation", None))
+    return _response(request, entry)
 
 
 def page_not_found(request) -> HttpResponse:
@@ -127,11 +179,16 @@ def page(request, path: str = ""):
         return page_not_found(request)
     if path and not path.endswith("/"):
         return HttpResponsePermanentRedirect(f"/{slug}/")
-    staff = _is_staff(request)
-    checked = getattr(request, "page_cache_missed", False)  # by CachedPageMiddleware
-    cached = None if staff or checked else cached_page_response(request, slug)
-    if cached is not None:
-        return cached
+    if not _is_staff(request):
+        if not getattr(request, "page_cache_missed", False):  # else CachedPageMiddleware asked
+            cached = cached_page_response(request, slug)
+            if cached is not None:
+                return cached
+        response = None if getattr(request, "page_not_published", False) else visitor_page_response(request, slug)
+        if response is not None:
+            return response
+        return page_not_found(request) if slug else _home_placeholder(request)
+    # Staff bypass the cache and see warnings about what visitors do not see.
     try:
         found = selectors.page_published_get(slug=slug)
     except Page.DoesNotExist:
@@ -143,12 +200,9 @@ def page(request, path: str = ""):
         nav=found.published_nav,
         images=found.published_images,
         page=found,
-        warnings=staff,
+        warnings=True,
     )
-    entry = _entry(request, html, found)
-    if not staff:
-        page_cache_set(slug, entry)
-    return _response(request, entry, staff=staff)
+    return _response(request, _entry(request, html, found), staff=True)
 
 
 @staff_member_required

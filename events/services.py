@@ -7,16 +7,17 @@ outbox sweeper re-sends every row still pending after a grace period. Tasks then
 lock their rows, so a duplicate task (redelivery, sweeper) finds nothing left to do.
 """
 
+import atexit
 import json
 import logging
+import os
 import random
-from contextlib import nullcontext
+import threading
 from datetime import timedelta
 
 import httpx
 from django.conf import settings
-from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -24,8 +25,8 @@ from redis import RedisError
 
 from events.handlers import handler_for
 from events.models import ConversionEvent, MetaDestination, Status, WebhookEndpoint, WebhookEvent
-from events.selectors import endpoint_cache_key, webhook_endpoint_get
-from events.signatures import VERIFIERS
+from events.selectors import webhook_endpoint_forget, webhook_endpoint_get
+from events.signatures import VERIFIERS, MalformedError, SignatureError
 from events.validation import CleanEvent
 
 logger = logging.getLogger(__name__)
@@ -44,12 +45,17 @@ def backoff_seconds(attempt: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not a secret)
 
 
-def task_send(task, *args) -> None:
+def task_send(task, *args, schema: str | None = None, countdown: float | None = None) -> None:
     """Send a task now, never block or fail the caller: a broker outage leaves the row
-    pending for the sweeper instead of turning a stored event into a 500."""
+    pending for the sweeper instead of turning a stored event into a 500. `schema`: the
+    tenant the task runs in, when the caller's connection is not in it (a thread)."""
     options = {"retry": False}
     if settings.EVENTS_TASK_QUEUE:
         options["queue"] = settings.EVENTS_TASK_QUEUE
+    if schema is not None:
+        options["headers"] = {"_schema_name": schema}  # tenant-schemas-celery's header
+    if countdown is not None:
+        options["countdown"] = countdown
     try:
         task.apply_async(args=args, **options)
     except (OperationalError, RedisError, OSError) as exc:
@@ -65,61 +71,174 @@ def webhook_receive(*, slug: str, body: bytes, headers) -> tuple[WebhookEvent, b
 
     Raises EndpointNotFound, signatures.SignatureError, signatures.MalformedError
     before anything is written.
+
+    The hot path is one INSERT (the ingest benchmark): the endpoint comes from this
+    process's copy, and the INSERT stores the row only if the endpoint row still has the
+    scheme and secrets that verified it. When the copy refuses the delivery, or the
+    INSERT finds the endpoint changed, the endpoint is read again and, if it did change
+    (a secret added, removed, the scheme switched, by any process), the delivery is
+    verified again with what the row holds now.
     """
-    endpoint = webhook_endpoint_get(slug=slug)
+    cached = webhook_endpoint_get(slug=slug)
+    try:
+        received = _webhook_receive_with(endpoint=cached, slug=slug, body=body, headers=headers)
+    except (SignatureError, MalformedError):
+        current = webhook_endpoint_get(slug=slug, fresh=True)
+        if _endpoint_state(current) == _endpoint_state(cached):
+            raise
+        received = _webhook_receive_with(endpoint=current, slug=slug, body=body, headers=headers)
+    if received is None:  # the copy was stale: once more with the row as it is now
+        current = webhook_endpoint_get(slug=slug, fresh=True)
+        received = _webhook_receive_with(endpoint=current, slug=slug, body=body, headers=headers)
+    if received is None:  # changed again between two statements: refuse rather than loop
+        raise EndpointNotFound(ERROR_UNKNOWN_ENDPOINT)
+    return received
+
+
+def _endpoint_state(endpoint: WebhookEndpoint | None) -> tuple | None:
+    return None if endpoint is None else (endpoint.pk, endpoint.scheme, endpoint.secrets)
+
+
+def _webhook_receive_with(*, endpoint, slug, body, headers) -> tuple[WebhookEvent, bool] | None:
+    """Verify with `endpoint` and store; None when the endpoint row is no longer as given."""
     if endpoint is None:
         raise EndpointNotFound(ERROR_UNKNOWN_ENDPOINT)
     delivery = VERIFIERS[endpoint.scheme](body, headers, endpoint.secret_list)
-    # One INSERT is atomic on its own: outside a transaction it commits by itself,
-    # without BEGIN/COMMIT round trips (this is the hot path of the ingest benchmark).
-    # Inside one (a caller's atomic block), a savepoint keeps a duplicate's
-    # IntegrityError from breaking the caller's transaction.
-    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    try:
-        with guard:
-            event = WebhookEvent.objects.create(
-                endpoint=endpoint,
-                provider_event_id=delivery.event_id,
-                event_type=delivery.event_type,
-                body=body,
-                headers=delivery.headers,
-                next_attempt_at=timezone.now(),
-            )
-    except IntegrityError:
-        existing = WebhookEvent.objects.get(endpoint=endpoint, provider_event_id=delivery.event_id)
-        return existing, False
-    transaction.on_commit(lambda: _webhook_send(event.pk))  # at once when already committed
-    return event, True
+    event = _webhook_insert(endpoint=endpoint, delivery=delivery, body=body)
+    if event is not None:
+        transaction.on_commit(lambda: _webhook_send(event.pk))  # at once when already committed
+        return event, True
+    current = webhook_endpoint_get(slug=slug, fresh=True)
+    if _endpoint_state(current) != _endpoint_state(endpoint):
+        return None
+    return WebhookEvent.objects.get(endpoint=current, provider_event_id=delivery.event_id), False
+
+
+_INSERT = """
+INSERT INTO {event} (endpoint_id, provider_event_id, event_type, body, headers, status, attempts,
+                     last_error, received_at, next_attempt_at)
+SELECT e.id, %s, %s, %s, %s::jsonb, %s, 0, '', %s, %s
+FROM {endpoint} AS e
+WHERE e.id = %s AND e.is_active AND e.scheme = %s AND e.secrets = %s
+ON CONFLICT (endpoint_id, provider_event_id) DO NOTHING
+RETURNING id
+"""
+
+
+def _webhook_insert(*, endpoint: WebhookEndpoint, delivery, body: bytes) -> WebhookEvent | None:
+    """One statement, atomic on its own (outside a transaction it commits by itself, with
+    no BEGIN/COMMIT round trips; inside a caller's, a conflict raises nothing, so no
+    savepoint is needed). None: a duplicate, or the endpoint is not as verified."""
+    now = timezone.now()
+    sql = _INSERT.format(event=WebhookEvent._meta.db_table, endpoint=WebhookEndpoint._meta.db_table)
+    params = [
+        delivery.event_id,
+        delivery.event_type,
+        body,
+        json.dumps(delivery.headers),
+        Status.PENDING,
+        now,
+        now,
+        endpoint.pk,
+        endpoint.scheme,
+        endpoint.secrets,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return WebhookEvent(
+        pk=row[0],
+        endpoint=endpoint,
+        provider_event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        body=body,
+        headers=delivery.headers,
+        status=Status.PENDING,
+        received_at=now,
+        next_attempt_at=now,
+    )
 
 
 def webhook_endpoint_save(*, endpoint: WebhookEndpoint, old_slug: str | None = None) -> WebhookEndpoint:
-    """Save an endpoint (admin) and drop its cached copy, under the old slug too, so a
-    removed secret stops verifying at once."""
+    """Save an endpoint (admin) and drop this process's copy, under the old slug too
+    (other processes' copies stop verifying at their next delivery: webhook_receive)."""
     with transaction.atomic():
         endpoint.save()
-        keys = {endpoint_cache_key(endpoint.slug)} | ({endpoint_cache_key(old_slug)} if old_slug else set())
-        transaction.on_commit(lambda: _cache_drop(keys))
+        slugs = {endpoint.slug} | ({old_slug} if old_slug else set())
+        transaction.on_commit(lambda: webhook_endpoint_forget(slugs=slugs))
     return endpoint
 
 
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     with transaction.atomic():
         endpoint.delete()
-        transaction.on_commit(lambda: _cache_drop({endpoint_cache_key(endpoint.slug)}))
-
-
-def _cache_drop(keys) -> None:
-    try:
-        cache.delete_many(list(keys))
-    except RedisError:
-        # Redis is down, so nobody reads the stale copy now; it expires on its own.
-        logger.warning("cache unavailable; endpoint cache entries %s not dropped", keys)
+        transaction.on_commit(lambda: webhook_endpoint_forget(slugs={endpoint.slug}))
 
 
 def _webhook_send(pk: int) -> None:
-    from events.tasks import webhook_process
+    _webhook_sender.add(connection.schema_name, pk)
 
-    task_send(webhook_process, pk)
+
+class _WebhookSender:
+    """Sends the processing of stored deliveries from a thread of this process, so the
+    request that stored one answers without waiting for the broker (a Celery publish
+    cost more than the INSERT: 1.4 of 3.9 ms per delivery in a profile). One delivery
+    waiting is sent as `webhook_process(pk)`, the way it always was; under load the ones
+    stored while the thread was sending go together as one `webhook_process_batch`
+    message per tenant, so a publish is paid once per batch, not per delivery.
+
+    Nothing is lost if the process dies with deliveries waiting here: their rows are
+    committed and pending, and the outbox sweeper sends them after the grace period."""
+
+    MAX_BATCH = 100
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked child starts empty
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: dict[str, list[int]] = {}
+        self._thread: threading.Thread | None = None
+
+    def add(self, schema: str, pk: int) -> None:
+        with self._cond:
+            self._pending.setdefault(schema, []).append(pk)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                pending, self._pending = self._pending, {}
+            self.send(pending)
+
+    def flush(self) -> None:
+        """Send what waits now, in the caller's thread (at exit)."""
+        with self._cond:
+            pending, self._pending = self._pending, {}
+        self.send(pending)
+
+    def send(self, pending: dict[str, list[int]]) -> None:
+        from events.tasks import webhook_process, webhook_process_batch
+
+        for schema, pks in pending.items():
+            for start in range(0, len(pks), self.MAX_BATCH):
+                batch = pks[start : start + self.MAX_BATCH]
+                if len(batch) == 1:
+                    task_send(webhook_process, batch[0], schema=schema)
+                else:
+                    task_send(webhook_process_batch, batch, schema=schema)
+
+
+_webhook_sender = _WebhookSender()
+atexit.register(_webhook_sender.flush)
 
 
 def webhook_event_process(*, pk: int) -> str:
@@ -370,8 +489,8 @@ def outbox_sweep_tenant(*, grace_seconds: float) -> tuple[int, bool]:
             : settings.EVENTS_SWEEP_LIMIT
         ]
     )
-    for pk in stale:
-        _webhook_send(pk)
+    if stale:  # sent from here, not the sender's thread: the task ends with them sent
+        _webhook_sender.send({connection.schema_name: stale})
     due = ConversionEvent.objects.filter(status=ConversionEvent.State.PENDING, next_attempt_at__lte=cutoff).exists()
     if due:
         _deliver_send()

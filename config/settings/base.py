@@ -89,10 +89,12 @@ MIDDLEWARE = [
     "config.middleware.UrlNulMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Cached pages for anonymous visitors end here: no session, CSRF, auth or messages work.
+    # Anonymous visitors' pages end here: no static files lookup, session, CSRF, auth or
+    # messages work. Static files (and media, see settings.images) come after: they never
+    # end in "/", which is all the page middleware answers.
     "content.middleware.CachedPageMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

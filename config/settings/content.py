@@ -12,6 +12,9 @@ INSTALLED_APPS.append("django_jsonform")
 # Full-page cache of published pages (Redis, tenant-aware keys), on by default.
 CONTENT_PAGE_CACHE = env_bool("CONTENT_PAGE_CACHE", True)
 CONTENT_PAGE_CACHE_TIMEOUT = env_int("CONTENT_PAGE_CACHE_TIMEOUT", 24 * 3600)
+# Cached pages each web process also keeps in memory, checked against the tenant's
+# generation in Redis on every request (content.cache). 0 keeps none.
+CONTENT_PAGE_LOCAL_ENTRIES = env_int("CONTENT_PAGE_LOCAL_ENTRIES", 1000)
 
 # sitemap.xml uses django.contrib.sitemaps' view and template (RequestSite: no sites app).
 TENANT_APPS.append("django.contrib.sitemaps")

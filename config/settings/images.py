@@ -17,8 +17,8 @@ INSTALLED_APPS.append("images")
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(DATA_DIR / "media"))
 MEDIA_URL = "/media/"
 
-# Renditions are answered before sessions, CSRF and auth, next to the cached pages.
-MIDDLEWARE.insert(MIDDLEWARE.index("content.middleware.CachedPageMiddleware"), "images.middleware.MediaMiddleware")
+# Renditions are answered before sessions, CSRF and auth, right after the visitors' pages.
+MIDDLEWARE.insert(MIDDLEWARE.index("content.middleware.CachedPageMiddleware") + 1, "images.middleware.MediaMiddleware")
 
 
 def _storage(url: str) -> dict:

@@ -7,7 +7,7 @@ recall@10 >= 0.95 on 100k chunks.
 
 from config.settings.env import env_bool, env_int, env_str
 
-# "local" (sentence-transformers on CPU, offline) or "http" (an OpenAI-compatible
+# "local" (all-MiniLM-L6-v2 in ONNX Runtime on CPU, offline) or "http" (an OpenAI-compatible
 # /v1/embeddings endpoint).
 SEARCH_EMBEDDER = env_str("SEARCH_EMBEDDER", "local")
 SEARCH_EMBEDDINGS_URL = env_str("SEARCH_EMBEDDINGS_URL", "")
@@ -17,9 +17,9 @@ SEARCH_EMBEDDINGS_TIMEOUT = env_int("SEARCH_EMBEDDINGS_TIMEOUT", 30)
 # Load the embedder when a web worker starts (a background thread, config/wsgi.py) rather
 # than on the worker's first search; /readyz answers 503 `"search": "loading"` meanwhile.
 SEARCH_WARM_START = env_bool("SEARCH_WARM_START", True)
-# torch threads of the local model per process (web workers and Celery workers are
-# already one process per core).
-SEARCH_TORCH_THREADS = env_int("SEARCH_TORCH_THREADS", 1)
+# ONNX Runtime threads of the local model per process (web workers and Celery workers are
+# already one process per core). SEARCH_TORCH_THREADS is its name from before issue 12.
+SEARCH_MODEL_THREADS = env_int("SEARCH_MODEL_THREADS", env_int("SEARCH_TORCH_THREADS", 1))
 # The width of the `vector` column: it must equal the embedder's dimension (checked
 # when the embedder loads). Changing it needs a fresh migration of search.Chunk and a
 # full `search_reindex`.

@@ -18,6 +18,7 @@ from email.message import Message
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connections
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -192,3 +193,52 @@ def test_postgres_down_is_a_503_and_the_product_recovers_by_itself(web_server, e
     status, _, body = _get(port, "/uncached/", "alpha.localhost")
     assert (status, b"Needs the database" in body) == (200, True)
     assert _get(port, "/readyz", "alpha.localhost")[0] == 200
+
+
+# --- PostgreSQL and the worker (found by bench/soak.py) ----------------------------------
+
+
+@pytest.mark.usefixtures("committed")
+def test_postgres_down_a_task_waits_for_its_tenant_schema_instead_of_running_without_it(celery_worker):
+    """tenant-schemas-celery looks the tenant up in a task_prerun receiver, whose error
+    Celery only logs: with PostgreSQL down the task ran anyway, in the public schema (and
+    failed). Now it is retried until its own schema can be activated."""
+    from tenants.tasks import tenant_whoami
+
+    connections.close_all()
+    embedded.postgres_stop(settings.DATA_DIR)
+    try:
+        with schema_context("alpha"):  # sending needs only the broker
+            result = tenant_whoami.delay()
+        time.sleep(3)  # the worker takes it while PostgreSQL is down
+    finally:
+        embedded.postgres_url(settings.DATA_DIR)
+    answer = result.get(timeout=90)
+    assert answer["schema"] == "alpha"
+    with schema_context("alpha"):
+        users = sorted(get_user_model().objects.values_list("username", flat=True))
+    assert users and answer["users"] == users  # alpha's users, read in alpha's schema
+
+
+@pytest.mark.usefixtures("committed")
+def test_postgres_down_while_a_page_is_indexed_the_page_is_indexed_once_it_returns(celery_worker):
+    """An index task that met PostgreSQL down was lost (nothing re-sends it once the publish's
+    signal went out): the page stayed out of the search for good."""
+    from search.tasks import page_index_task
+
+    page = _publish("alpha", "ladders", "<p>Orchard ladders and pruning shears</p>")
+    wait_for(lambda: _indexed("alpha", page.pk, "Orchard ladders"), what="the first indexing")
+    with schema_context("alpha"):
+        Chunk.objects.filter(page=page).delete()
+
+    connections.close_all()
+    embedded.postgres_stop(settings.DATA_DIR)
+    try:
+        with schema_context("alpha"):
+            page_index_task.delay(page.pk)
+        time.sleep(3)  # the worker meets the outage
+    finally:
+        embedded.postgres_url(settings.DATA_DIR)
+    wait_for(lambda: _indexed("alpha", page.pk, "Orchard ladders"), what="the page indexed after the outage")
+    with schema_context("beta"):
+        assert not Chunk.objects.exists()  # in alpha's schema, not another

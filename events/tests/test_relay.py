@@ -161,3 +161,52 @@ def test_consent_options_and_test_event_code_pass_through(fake_meta):
     event = request["data"][0]
     assert event["data_processing_options"] == ["LDU"]
     assert (event["data_processing_options_country"], event["data_processing_options_state"]) == (1, 1000)
+
+
+def test_a_burst_of_deliveries_sent_in_batches_is_processed_once_each(fake_meta):
+    """Deliveries stored faster than this process publishes go to the worker as batches
+    (one message per tenant for the ones waiting, services._WebhookSender), sent by the
+    sender's thread: each is still processed exactly once and reaches Meta once, in the
+    tenant it was stored in."""
+    import threading
+
+    from events.services import _webhook_sender
+
+    setup_tenant("alpha", meta=fake_meta, pixel="111")
+    setup_tenant("beta", meta=fake_meta, pixel="222")
+    # Deliveries queued together, as the thread finds them under load: a batch per tenant.
+    batches = []
+    for schema, host in (("alpha", "alpha.localhost"), ("beta", "beta.localhost")):
+        with schema_context(schema):
+            before = set(WebhookEvent.objects.values_list("pk", flat=True))
+        for i in range(3):
+            assert _post_checkout(host, f"evt_{schema}_b{i}", f"cs_{schema}_b{i}").status_code == 202
+        with schema_context(schema):
+            batches.append((schema, sorted(set(WebhookEvent.objects.values_list("pk", flat=True)) - before)))
+    for schema, pks in batches:
+        _webhook_sender.send({schema: pks})  # the batch message, twice: a redelivery is a no-op
+        _webhook_sender.send({schema: pks})
+    # And a real burst from several request threads at once.
+    statuses = []
+
+    def post(i):
+        from django.db import connection
+
+        try:
+            statuses.append(_post_checkout("alpha.localhost", f"evt_burst_{i}", f"cs_burst_{i}").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [202] * 12
+    wait_for(lambda: len(_rows("alpha", status="sent")) == 15 and len(_rows("beta", status="sent")) == 3, timeout=60)
+    time.sleep(1)  # room for a wrong second processing to show up
+    with schema_context("alpha"):
+        assert set(WebhookEvent.objects.values_list("status", "attempts")) == {("done", 1)}
+    assert len(_rows("alpha")) == 15 and len(_rows("beta")) == 3
+    assert {e["event_id"] for e in fake_meta.events_sent("222")} == {f"cs_beta_b{i}" for i in range(3)}
+    assert set(fake_meta.deliveries.values()) == {1}

@@ -183,3 +183,59 @@ def test_signed_event_id_with_a_nul_character_is_400_not_a_500(tenant_a, client_
     body = json.dumps({"id": "evt_\u0000", "type": "x"}).encode()
     assert _post(client_a, body, stripe_headers(body, [OLD])).status_code == 400
     assert _count("alpha") == 0
+
+
+@pytest.mark.parametrize("scheme", list(Scheme))
+def test_secret_changed_by_another_process_is_seen_on_the_next_delivery(scheme, tenant_a, client_a):
+    """This process keeps its copy of the endpoint; another process (here: a plain UPDATE,
+    no service, so nothing drops the copy) rotates the secrets. The old secret stops
+    verifying and the new one verifies on the very next delivery, and nothing refused is
+    stored."""
+    old, new = SECRETS[scheme]
+    _endpoint("alpha", scheme, [old])
+    assert _post(client_a, BODY, _sign(scheme, BODY, old, event_id="evt_1")).status_code == 202  # copy made
+    with schema_context("alpha"):
+        WebhookEndpoint.objects.update(secrets=new)
+    body_2 = BODY.replace(b"evt_1", b"evt_2")
+    assert _post(client_a, body_2, _sign(scheme, body_2, old, event_id="evt_2")).status_code == 401
+    assert _count("alpha") == 1
+    body_3 = BODY.replace(b"evt_1", b"evt_3")
+    assert _post(client_a, body_3, _sign(scheme, body_3, new, event_id="evt_3")).status_code == 202
+    with schema_context("alpha"):
+        WebhookEndpoint.objects.update(secrets=f"{new}\n{old}")  # a secret added elsewhere verifies at once
+    body_4 = BODY.replace(b"evt_1", b"evt_4")
+    assert _post(client_a, body_4, _sign(scheme, body_4, old, event_id="evt_4")).status_code == 202
+    assert _count("alpha") == 3
+
+
+def test_endpoint_deactivated_by_another_process_is_404_at_once(tenant_a, client_a):
+    _endpoint("alpha", Scheme.GITHUB, [OLD])
+    assert _post(client_a, BODY, _sign(Scheme.GITHUB, BODY, OLD, event_id="d-1")).status_code == 202
+    with schema_context("alpha"):
+        WebhookEndpoint.objects.update(is_active=False)
+    response = _post(client_a, BODY, _sign(Scheme.GITHUB, BODY, OLD, event_id="d-2"))
+    assert response.status_code == 404 and response.json()["detail"] == ERROR_UNKNOWN_ENDPOINT
+    assert _count("alpha") == 1
+
+
+def test_a_delivery_is_one_insert_once_the_endpoint_is_known(tenant_a, client_a, django_assert_max_num_queries):
+    """The ingest hot path: no endpoint read (this process's copy), no savepoint, no
+    duplicate check: one INSERT (plus django-tenants' search_path)."""
+    _endpoint("alpha", Scheme.GITHUB, [OLD])
+    assert _post(client_a, BODY, _sign(Scheme.GITHUB, BODY, OLD, event_id="q-1")).status_code == 202
+    with django_assert_max_num_queries(2) as captured:
+        assert _post(client_a, BODY, _sign(Scheme.GITHUB, BODY, OLD, event_id="q-2")).status_code == 202
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert sum(s.lstrip().startswith("INSERT") for s in statements) == 1, statements
+    assert _count("alpha") == 2
+
+
+def test_two_tenants_with_the_same_slug_keep_separate_copies(tenant_a, tenant_b, client_a, client_b):
+    _endpoint("alpha", Scheme.STRIPE, ["whsec_alpha"])
+    _endpoint("beta", Scheme.STRIPE, ["whsec_beta"])
+    for _ in range(2):  # the second round is served from each process copy
+        assert _post(client_a, BODY, stripe_headers(BODY, ["whsec_beta"])).status_code == 401
+        assert _post(client_b, BODY, stripe_headers(BODY, ["whsec_alpha"])).status_code == 401
+    assert _post(client_a, BODY, stripe_headers(BODY, ["whsec_alpha"])).status_code == 202
+    assert _post(client_b, BODY, stripe_headers(BODY, ["whsec_beta"])).status_code == 202
+    assert (_count("alpha"), _count("beta")) == (1, 1)

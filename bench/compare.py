@@ -1,0 +1,427 @@
+"""The product beside the seed stack, in one run (issue 12). Run:
+
+    .venv/bin/python bench/compare.py [--duration 15] [--repeats 3]
+
+The seed stack (`bench/anchors/seed-stack/`: FastAPI + asyncpg + uvicorn, one row per
+page, no cache; its run.sh makes its own venv under .data/anchors/ and installs wrk when
+missing) and the product (granian, 2 workers, the demo of `bin/run --setup-only` in
+`.data/bench-compare`) are served side by side, each server in its own session (setsid),
+and measured with `wrk -t2 -c8 --latency`, `--repeats` rounds of `--duration` seconds,
+the targets alternating within each round so drifting background load hits all of them;
+medians over rounds. Every ratio is product / seed stack from the same round set
+(`--base REV` adds the webhook ingest of another revision, served from a `git archive` of it
+with the same venv and database, to the same rounds):
+
+| ratio | product | seed stack |
+|---|---|---|
+| `page_cached` | `/bench/` of tenant acme, page cache on | `/bench` (rendered per request) |
+| `page_uncached` | the same, `CONTENT_PAGE_CACHE=0` | `/bench` |
+| `api_jwt` | `GET /api/pages/bench`, `Authorization: Bearer <JWT>` | `/api/pages/bench` |
+| `api_key_published` | `GET /api/published/pages/bench`, `Api-Key` | `/api/pages/bench` |
+| `webhook_ingest` | `POST /api/webhooks/bench-github/` (verify + store + enqueue) | `/api/pages/bench` |
+
+Beside them, absolute: `GET /api/search` p50 (hybrid, demo-sized tenant, warm: the
+query's vector is cached after its first request), the query embedding alone (distinct
+queries, in this process, same runtime as the workers) and the RSS of each web worker
+with the search model loaded (the product's server runs with SEARCH_WARM_START=1 and is
+measured once /readyz is ok, and again after the search load). Writes
+docs/bench/compare.json; `bench/chart.py` draws it; docs/benchmarks.md explains it.
+"""
+
+import argparse
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from _common import ROOT, Server, free_port, load_average, results_write, wrk, wrk_ensure
+
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DATA_DIR", str(ROOT / ".data" / "bench-compare"))
+os.environ.setdefault("JWT_ACCESS_MINUTES", "240")  # the token must outlive the run
+os.environ.setdefault("HTTPS", "0")
+
+ANCHOR = ROOT / "bench" / "anchors" / "seed-stack"
+TENANT, HOST = "acme", "acme.localhost"
+EDITOR = ("editor@acme.example", "acme-demo-editor")
+PORTS = range(8600, 8650)
+UNLIMITED = "1000000000/m"
+SEARCH_QUERY = "robot arm for a small workshop"
+# Goals of issue 12: product / seed stack, same run (search and memory are absolute).
+GOALS = {
+    "page_cached": 1.3,
+    "page_uncached": 0.5,
+    "api_jwt": 0.5,
+    "api_key_published": 1.0,
+    "webhook_ingest": 0.4,
+    "search_p50_ms": 5.0,
+    "query_embedding_p50_ms": 3.0,
+    "web_worker_rss_mb": 250.0,
+}
+SEED_OF = {
+    "page_cached": "seed_page",
+    "page_uncached": "seed_page",
+    "api_jwt": "seed_api",
+    "api_key_published": "seed_api",
+    "webhook_ingest": "seed_api",
+}
+
+
+def _bench_module(name: str):
+    """A sibling benchmark as a module (bench/events.py would shadow the events app)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- the seed stack -------------------------------------------------------------------
+
+
+class SeedStack:
+    """run.sh prepares it (venv, PostgreSQL started and seeded with the same 20-block page);
+    uvicorn is started here as run.sh starts it, so both stacks are measured by one wrk."""
+
+    def __init__(self):
+        print("== seed stack: venv, PostgreSQL, seed (bench/anchors/seed-stack/run.sh)", flush=True)
+        done = subprocess.run(
+            ["bash", str(ANCHOR / "run.sh")],
+            env={**os.environ, "SETUP_ONLY": "1", "WAIT_QUIET": "0"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"seed stack setup failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        said = dict(
+            line.split(": ", 1) for line in done.stdout.splitlines() if line.startswith(("dsn: ", "work copy: "))
+        )
+        self.work, dsn = Path(said["work copy"]), said["dsn"]
+        self.port = free_port(PORTS)
+        env = {**os.environ, "CAW_DSN": dsn, "CAW_POOL_SIZE": "4", "CAW_POOL_RESET": "stock"}
+        self.proc = subprocess.Popen(
+            [str(self.work / ".venv" / "bin" / "uvicorn"), "app:app", "--host", "127.0.0.1", "--port", str(self.port)]
+            + [
+                "--workers",
+                "2",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=self.work,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_200(self.url("/hello"))
+        for path in ("/bench", "/api/pages/bench"):
+            _wait_200(self.url(path))
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        subprocess.run([str(self.work / ".venv" / "bin" / "python"), "pg.py", "stop"], cwd=self.work, check=False)
+
+
+def _wait_200(url: str, seconds: float = 60, headers: dict | None = None) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (our own servers)
+            with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer 200 within {seconds:.0f} s")
+        time.sleep(0.2)
+
+
+# --- the product ----------------------------------------------------------------------
+
+
+def product_setup() -> dict:
+    """The demo (as `bin/run --setup-only` makes it), acme's pages indexed for search, a JWT
+    of acme's editor, an API key, and the webhook endpoint of bench/events.py."""
+    print("== product: demo data (config.run --setup-only), search index, credentials", flush=True)
+    subprocess.run([sys.executable, "-m", "config.run", "--setup-only"], cwd=ROOT, check=True, capture_output=True)
+    import django
+
+    django.setup()
+    from django_tenants.utils import schema_context
+
+    from api import services as api_services
+    from search.services import tenant_reindex
+
+    with schema_context(TENANT):
+        tenant_reindex()
+        access = api_services.token_obtain(username=EDITOR[0], password=EDITOR[1])["access"]
+        _key, plain = api_services.api_key_create(name="bench-compare", scopes=["pages:read", "search:read"])
+    lua = _bench_module("events").webhook_target(TENANT, HOST)
+    return {"jwt": f"Bearer {access}", "key": f"Api-Key {plain}", "lua": lua}
+
+
+def _server(*, cache: bool, warm: bool, cwd: Path = ROOT) -> Server:
+    from django.conf import settings
+
+    from config.services import postgres_socket_url
+
+    db = settings.DATABASES["default"]
+    env = {
+        "DATABASE_URL": postgres_socket_url(db["HOST"], db["NAME"], db["USER"]),
+        "REDIS_URL": settings.REDIS_URL,
+        "DATA_DIR": str(settings.DATA_DIR),
+        "CONTENT_PAGE_CACHE": "1" if cache else "0",
+        "SEARCH_WARM_START": "1" if warm else "0",
+        "API_RATE_LIMIT_ANON": UNLIMITED,
+        "API_RATE_LIMIT_USER": UNLIMITED,
+        "API_RATE_LIMIT_KEY": UNLIMITED,
+    }
+    return Server("granian", env=env, ports=PORTS, cwd=cwd)
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _has_model(pid: int) -> bool:
+    try:
+        return "onnxruntime" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def web_workers_rss(server: Server) -> list[float]:
+    """RSS of each process of the server that has the search model's runtime loaded
+    (granian's workers)."""
+    return sorted(_rss_mb(pid) for pid in _descendants(server.proc.pid) if _has_model(pid))
+
+
+def _wait_models(server: Server, workers: int = 2, seconds: float = 180) -> None:
+    """Until every worker has its model in (/readyz is ok in each)."""
+    deadline = time.monotonic() + seconds
+    while len(web_workers_rss(server)) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the web workers did not load the search model")
+        time.sleep(0.5)
+    for _ in range(2 * workers):
+        _wait_200(server.url("/readyz"), seconds=seconds)
+
+
+def query_embedding_ms(samples: int) -> dict:
+    """The query embedding alone, distinct queries (nothing cached), the workers' runtime."""
+    from search.embedders import embedder_build
+
+    embedder = embedder_build()
+    embedder.warm()
+    times = []
+    for i in range(samples):
+        text = f"which {['robot', 'coffee', 'gripper', 'roast'][i % 4]} plan suits a team of {i} people"
+        started = time.perf_counter()
+        embedder.embed([text])
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p90_ms": times[int(len(times) * 0.9)], "samples": samples}
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+def _count_webhooks() -> int:
+    from django_tenants.utils import schema_context
+
+    from events.models import WebhookEvent
+
+    with schema_context(TENANT):
+        return WebhookEvent.objects.filter(endpoint__slug="bench-github").count()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run (default 15)")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds; medians over them (default 3)")
+    parser.add_argument("--keep-services", action="store_true", help="leave the embedded servers running")
+    parser.add_argument("--no-write", action="store_true", help="print only (a quick look)")
+    parser.add_argument(
+        "--base", help="also serve this git revision (e.g. main) and measure its webhook ingest in the same rounds"
+    )
+    args = parser.parse_args()
+
+    wrk_ensure()
+    seed = SeedStack()
+    servers: list[Server] = []
+    try:
+        creds = product_setup()
+        from django.db import connections
+
+        connections.close_all()
+        print(f"== product servers: granian x2 workers, cache on (+ search model) and cache off ({load_average()})")
+        warm = _server(cache=True, warm=True)
+        servers.append(warm)
+        cold = _server(cache=False, warm=False)
+        servers.append(cold)
+        if args.base:  # bench/faults.py's way: `git archive` of the revision, same venv and database
+            base = _server(cache=True, warm=False, cwd=_bench_module("faults").base_tree(args.base))
+            servers.append(base)
+        _wait_models(warm)
+        rss_ready = web_workers_rss(warm)
+        print(f"  web workers' RSS with the search model loaded: {[round(r) for r in rss_ready]} MB", flush=True)
+
+        host = {"Host": HOST}
+        search_path = "/api/search?q=" + SEARCH_QUERY.replace(" ", "+") + "&limit=10"
+        targets = {
+            "seed_page": (seed.url("/bench"), {}, None),
+            "seed_api": (seed.url("/api/pages/bench"), {}, None),
+            "page_cached": (warm.url("/bench/"), host, None),
+            "page_uncached": (cold.url("/bench/"), host, None),
+            "api_jwt": (warm.url("/api/pages/bench"), {**host, "Authorization": creds["jwt"]}, None),
+            "api_key_published": (
+                warm.url("/api/published/pages/bench"),
+                {**host, "Authorization": creds["key"]},
+                None,
+            ),
+            "webhook_ingest": (warm.url("/"), {}, creds["lua"]),
+            "search": (warm.url(search_path), {**host, "Authorization": creds["key"]}, None),
+        }
+        if args.base:
+            targets["webhook_ingest_base"] = (base.url("/"), {}, creds["lua"])
+        for url, headers, script in targets.values():  # warm: connections, caches, code paths
+            wrk(url, headers=headers, script=script, seconds=2)
+        runs: dict[str, list[dict]] = {name: [] for name in targets}
+        loads = [os.getloadavg()[0]]
+        print(f"== wrk -t2 -c8 -d{args.duration}s x{args.repeats} rounds, targets alternating ({load_average()})")
+        for round_no in range(1, args.repeats + 1):
+            for name, (url, headers, script) in targets.items():
+                webhooks = name.startswith("webhook_ingest")
+                before = _count_webhooks() if webhooks else 0
+                run = wrk(url, headers=headers, script=script, seconds=args.duration)
+                if webhooks:
+                    run["stored"] = _count_webhooks() - before
+                runs[name].append(run)
+                print(
+                    f"  round {round_no} {name:18s} {run['rps']:9,.0f} req/s  p50 {run['p50_ms']:6.2f} ms", flush=True
+                )
+            loads.append(os.getloadavg()[0])
+            print(f"  after round {round_no}: {load_average()}", flush=True)
+        rss_after = web_workers_rss(warm)
+        embedding = query_embedding_ms(300)
+
+        figures = {"targets": {}, "ratios": {}, "absolute": {}, "load_1m_per_round": loads}
+        for name, results in runs.items():
+            figures["targets"][name] = {
+                "rps": statistics.median(r["rps"] for r in results),
+                "p50_ms": statistics.median(r["p50_ms"] for r in results),
+                "p99_ms": statistics.median(r["p99_ms"] for r in results),
+                "runs_rps": [round(r["rps"]) for r in results],
+            }
+        webhook_runs = runs["webhook_ingest"]
+        figures["targets"]["webhook_ingest"]["stored_equals_requests"] = all(
+            r["stored"] >= r["requests"] - 16 for r in webhook_runs
+        )
+        for name, seed_name in SEED_OF.items():
+            ours, theirs = figures["targets"][name], figures["targets"][seed_name]
+            figures["ratios"][name] = {
+                "ratio": ours["rps"] / theirs["rps"],
+                "goal": GOALS[name],
+                "product_rps": ours["rps"],
+                "product_p50_ms": ours["p50_ms"],
+                "seed": seed_name,
+                "seed_rps": theirs["rps"],
+                "seed_p50_ms": theirs["p50_ms"],
+            }
+        if args.base:
+            ours, theirs = figures["targets"]["webhook_ingest"], figures["targets"]["webhook_ingest_base"]
+            figures["base"] = {
+                "rev": args.base,
+                "webhook_ingest_this_rps": ours["rps"],
+                "webhook_ingest_base_rps": theirs["rps"],
+                "this_over_base": ours["rps"] / theirs["rps"],
+                "base_ratio_to_seed": theirs["rps"] / figures["targets"]["seed_api"]["rps"],
+            }
+        figures["absolute"] = {
+            "search_p50_ms": {"value": figures["targets"]["search"]["p50_ms"], "goal": GOALS["search_p50_ms"]},
+            "query_embedding_p50_ms": {"value": embedding["p50_ms"], "goal": GOALS["query_embedding_p50_ms"]},
+            "web_worker_rss_mb": {
+                "value": max(rss_ready + rss_after),
+                "goal": GOALS["web_worker_rss_mb"],
+                "ready": rss_ready,
+                "after_load": rss_after,
+            },
+        }
+        figures["method"] = {
+            "wrk": f"-t2 -c8 --latency, {args.duration} s x {args.repeats} rounds, medians",
+            "product_server": "granian --interface wsgi --workers 2",
+            "seed_server": "uvicorn --workers 2 (uvloop, httptools), asyncpg pool 4 per worker",
+        }
+
+        print(f"\n== product / seed stack, same run ({load_average()})")
+        print(f"  {'target':18s} {'product req/s':>14s} {'p50':>8s} {'seed req/s':>11s} {'p50':>8s} {'ratio':>6s} goal")
+        for name, row in figures["ratios"].items():
+            met = "met" if row["ratio"] >= row["goal"] else "MISSED"
+            print(
+                f"  {name:18s} {row['product_rps']:14,.0f} {row['product_p50_ms']:6.2f}ms {row['seed_rps']:11,.0f}"
+                f" {row['seed_p50_ms']:6.2f}ms {row['ratio']:5.2f}x >= {row['goal']}x {met}"
+            )
+        for name, row in figures["absolute"].items():
+            met = "met" if row["value"] <= row["goal"] else "MISSED"
+            print(f"  {name:24s} {row['value']:8.2f} (goal <= {row['goal']}) {met}")
+        print(f"  webhook rows stored = requests: {figures['targets']['webhook_ingest']['stored_equals_requests']}")
+        if args.base:
+            b = figures["base"]
+            print(
+                f"  webhook ingest, {args.base}: {b['webhook_ingest_base_rps']:,.0f} req/s"
+                f" ({b['base_ratio_to_seed']:.2f}x the seed stack); this checkout / {args.base}"
+                f" {b['this_over_base']:.2f}x"
+            )
+        if not args.no_write:
+            results_write("compare", figures)
+    finally:
+        for server in servers:
+            server.stop()
+        seed.stop()
+        try:
+            _bench_module("events").webhook_cleanup(TENANT)
+        except Exception as exc:  # noqa: BLE001 (a failed setup has nothing to clean)
+            print(f"cleanup skipped: {exc}")
+        from _common import services_stop
+
+        services_stop(keep=args.keep_services)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand
+from django_tenants.utils import get_public_schema_name, tenant_context
+
+from content import services
+from tenants.models import Tenant
+
+
+class Command(BaseCommand):
+    help = (
+        "Render the visitors' HTML of published pages that lack it or whose HTML an older release "
+        "rendered (content.rendering), in every tenant or in --schema; idempotent, cheap when done."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--schema", help="only this tenant's schema")
+
+    def handle(self, *args, schema=None, **options):
+        tenants = Tenant.objects.exclude(schema_name=get_public_schema_name()).order_by("schema_name")
+        if schema:
+            tenants = tenants.filter(schema_name=schema)
+        tenants = list(tenants)
+        for index, tenant in enumerate(tenants, 1):
+            with tenant_context(tenant):
+                done = services.pages_html_refresh()
+            if done or options["verbosity"] > 1:
+                self.stdout.write(f"[{index}/{len(tenants)}] {tenant.schema_name}: {done} page(s) rendered")
