@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Thr
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from api.renderers import OrjsonRenderer
 from config.errors import server_error_response
 from config.json_input import JsonInvalid, JsonRefused, json_loads, text_problem
 from content.blocks import BlocksInvalid
@@ -294,6 +295,8 @@ def problem_handlers_register(api: NinjaAPI) -> None:
 class ProblemAPI(NinjaAPI):
     """A NinjaAPI whose errors are problem+json, and whose OpenAPI document says so.
 
+    Successes are rendered by orjson (api.renderers).
+
     ninja documents every response under the renderer's media type (application/json); the
     4xx answers are problem+json, so the document is corrected here to match what is sent
     (schemathesis checks the content type of every response against it).
@@ -301,6 +304,7 @@ class ProblemAPI(NinjaAPI):
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("parser", LimitedParser())
+        kwargs.setdefault("renderer", OrjsonRenderer())
         super().__init__(*args, **kwargs)
         problem_handlers_register(self)
 

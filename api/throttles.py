@@ -63,20 +63,38 @@ class FixedWindowThrottle(BaseThrottle):
         """Who is counted, or None when this throttle does not apply to the request."""
         raise NotImplementedError
 
+    def window(self, ident: str, now: float) -> tuple[str, int, int]:
+        """(counter key, period in seconds, limit) of `ident`'s current window."""
+        limit, period = rate_parse(getattr(settings, self.rate_setting))
+        return f"api:throttle:{self.scope}:{ident}:{int(now // period)}", period, limit
+
     def allow_request(self, request: HttpRequest) -> bool:
         ident = self.ident(request)
         if ident is None:
             return True
-        limit, period = rate_parse(getattr(settings, self.rate_setting))
         now = time.time()
-        try:
-            count = window_count(f"api:throttle:{self.scope}:{ident}:{int(now // period)}", period)
-        except RedisError as exc:
-            # Fail open: with Redis down the API still answers, unlimited, rather than not at all.
-            outage_log("redis", "API rate limits not counted", exc)
-            return True
+        key, period, limit = self.window(ident, now)
+        counts = getattr(request, "api_counts", {})
+        if counts is None:
+            return True  # the authentication found Redis down a moment ago: fail open (below)
+        # Counted already by the authentication's Redis round trip (api.credentials)?
+        count = counts.get(key)
+        if count is None:
+            try:
+                count = window_count(key, period)
+            except RedisError as exc:
+                # Fail open: with Redis down the API still answers, unlimited, rather than not at all.
+                outage_log("redis", "API rate limits not counted", exc)
+                return True
         self._wait = period - (now % period)
         return count <= limit
+
+    def counter(self, ident: str) -> tuple[str, int]:
+        """`(key, ttl)` of `ident`'s counter for `config.cache.cache_round_trip`: an
+        authentication that makes a Redis round trip anyway counts the request in it and
+        leaves the count in `request.api_counts` for `allow_request`."""
+        key, period, _limit = self.window(ident, time.time())
+        return key, period + 1  # the window's number is in the key: the TTL only cleans up
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)
@@ -106,12 +124,14 @@ class UserThrottle(FixedWindowThrottle):
 
 
 class KeyThrottle(FixedWindowThrottle):
+    """Per key, by its prefix: known before the key's row or cached state is read."""
+
     scope = "key"
     rate_setting = "API_RATE_LIMIT_KEY"
 
     def ident(self, request):
         auth = getattr(request, "auth", None)
-        return str(auth.pk) if isinstance(auth, ApiKey) else None
+        return auth.prefix if isinstance(auth, ApiKey) else None
 
 
 def throttles() -> list[FixedWindowThrottle]:

@@ -76,11 +76,17 @@ def pages(ax) -> None:
 
 def api(ax) -> None:
     record = _read("api")
-    if not _title(ax, "API: req/s and ratio to hello-world (gunicorn)", record):
+    if not _title(ax, "API reads: req/s, this checkout (blue) vs its baseline (grey)", record):
         return
-    figures = record["figures"]
-    labels = [f"{name}\n{f['ratio']:.2f}x" for name, f in figures.items()]
-    _bars(ax, labels, [f["rps"] for f in figures.values()], [GREY] + [BLUE] * (len(figures) - 1))
+    labels, values, colors = [], [], []
+    for kind, trees in record["figures"].items():
+        names = [tree for tree in trees if tree not in ("this", "speedup")]
+        for target, short in (("pages_jwt", "JWT"), ("published_key", "key")):
+            for tree in [*names, "this"]:
+                labels.append(f"{kind}\n{short} {'now' if tree == 'this' else tree}")
+                values.append(trees[tree][target]["rps"])
+                colors.append(BLUE if tree == "this" else GREY)
+    _bars(ax, labels, values, colors)
 
 
 def provisioning(ax) -> None:

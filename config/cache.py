@@ -38,3 +38,41 @@ def redis_pipeline(*keys: str, alias: str = "default"):
     backend = caches[alias]
     full_keys = [backend.make_and_validate_key(key) for key in keys]
     return backend._cache.get_client(full_keys[0], write=True).pipeline(transaction=False), full_keys
+
+
+def cache_round_trip(keys=(), *, counters=(), markers=(), alias: str = "default"):
+    """Read `keys`, count `counters` and set `markers`, in ONE Redis round trip.
+
+    - `keys`: read with one MGET; values decoded as Django's cache would (`cache.get`);
+    - `counters`: `(key, ttl)` pairs, each INCR'd (its TTL set with EXPIRE);
+    - `markers`: `(key, ttl)` pairs, each `SET key 1 NX EX ttl`: True when this call set it
+      (the first caller in `ttl` seconds).
+
+    Every key goes through the cache's key function (the tenant's schema is in it).
+    Returns `(values by key, counts, markers set)`. Raises RedisError when Redis is down:
+    each caller decides what to fall back to. The API's authentication reads the caller's
+    state, the token deny-list and the rate-limit counter this way (api.credentials)."""
+    from django.core.cache import caches
+
+    backend = caches[alias]
+    keys, counters, markers = list(keys), list(counters), list(markers)
+    make = backend.make_and_validate_key
+    client = backend._cache.get_client(write=True)
+    pipe = client.pipeline(transaction=False)
+    if keys:
+        pipe.mget([make(key) for key in keys])
+    for key, ttl in counters:
+        full = make(key)
+        pipe.incr(full)
+        pipe.expire(full, ttl)
+    for key, ttl in markers:
+        pipe.set(make(key), 1, nx=True, ex=ttl)
+    replies = pipe.execute()
+    loads = backend._cache._serializer.loads
+    values = {}
+    if keys:
+        raw = replies.pop(0)
+        values = {key: (loads(value) if value is not None else None) for key, value in zip(keys, raw, strict=True)}
+    counts = [int(replies[2 * i]) for i in range(len(counters))]
+    marked = [bool(reply) for reply in replies[2 * len(counters) :]]
+    return values, counts, marked

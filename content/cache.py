@@ -146,14 +146,15 @@ def page_cache_set(slug: str, entry: dict, *, generation: bytes | None) -> None:
 
 
 def page_cache_invalidate(*, schema_name: str, slugs) -> None:
-    """Drop the cached pages (and the sitemap) of `slugs` in the tenant `schema_name` and
-    give the tenant a new generation, so every process drops its copies too. Raises
+    """Drop the cached pages (HTML, the API's published JSON, and the sitemap) of `slugs`
+    in the tenant `schema_name` and give the tenant a new generation, so every process drops its copies too. Raises
     RedisError when Redis is down: the caller keeps the change for later (an entry that
     could not be dropped would be served stale once Redis is back)."""
     with schema_context(schema_name):
         keys = [cache.make_key(SITEMAP_KEY)]
         for slug in slugs:
             keys += [cache.make_key(page_cache_key(slug)), cache.make_key(_legacy_page_cache_key(slug))]
+            keys.append(cache.make_key(page_json_cache_key(slug)))  # the API's published JSON
         pipe = _client().pipeline(transaction=True)
         pipe.delete(*keys)
         pipe.set(cache.make_key(GENERATION_KEY), secrets.token_hex(8))
@@ -163,3 +164,20 @@ def page_cache_invalidate(*, schema_name: str, slugs) -> None:
 def local_cache_clear() -> None:
     """Forget this process's copies (tests do, to start from Redis)."""
     _local.clear()
+
+
+# --- the published page as JSON (the API's `GET /api/published/pages/<slug>`) ---
+# Kept and dropped with the HTML entry above (same switch, timeout and invalidation): the
+# API caches the bytes it sends, the content app only owns the key and its life.
+
+
+def page_json_cache_key(slug: str) -> str:
+    return f"content:page-json:{slug}"
+
+
+def page_json_cache_set(slug: str, body: bytes) -> None:
+    if settings.CONTENT_PAGE_CACHE:
+        try:
+            cache.set(page_json_cache_key(slug), body, settings.CONTENT_PAGE_CACHE_TIMEOUT)
+        except RedisError as exc:
+            outage_log("redis", "published pages answered without the page cache", exc)

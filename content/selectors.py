@@ -38,6 +38,12 @@ def page_get(*, slug: str) -> Page:
     return Page.objects.get(slug=slug)
 
 
+def page_draft_get(*, slug: str) -> Page:
+    """The page at `slug` without its published snapshot (the API's draft read: the
+    snapshot's JSON would be decoded for nothing); raises Page.DoesNotExist."""
+    return Page.objects.defer("published_blocks", "published_nav", "published_images").get(slug=slug)
+
+
 def page_published_get(*, slug: str) -> Page:
     """The published page at `slug`, loading only what visitors see; raises Page.DoesNotExist."""
     return Page.objects.only(*_PUBLISHED_FIELDS).get(slug=slug, status=Page.Status.PUBLISHED)

@@ -8,10 +8,15 @@ is appended to SHARED_APPS here (INSTALLED_APPS already lists it).
 
 from datetime import timedelta
 
-from config.settings.base import SECRET_KEY, SHARED_APPS
+from config.settings.base import MIDDLEWARE, SECRET_KEY, SHARED_APPS
 from config.settings.env import env_int, env_str
 
 SHARED_APPS = [*SHARED_APPS, "rest_framework_simplejwt.token_blacklist"]
+
+# API calls skip the session, CSRF, auth and messages middleware (api/middleware.py says why).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"), "api.middleware.ApiMiddleware"
+)
 
 JWT_ACCESS_MINUTES = env_int("JWT_ACCESS_MINUTES", 5)
 JWT_REFRESH_DAYS = env_int("JWT_REFRESH_DAYS", 1)

@@ -41,7 +41,9 @@ REDIS_URL = os.environ.get("REDIS_URL") or services.redis_url(DATA_DIR)
 DATABASES = {
     "default": {
         **dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 600)),
-        "ENGINE": "django_tenants.postgresql_backend",
+        # django-tenants' backend, with `SET search_path` sent only when the schema changes
+        # and a health check without a round trip (config/postgresql/base.py says why it is safe).
+        "ENGINE": "config.postgresql",
         "CONN_HEALTH_CHECKS": True,
     }
 }
