@@ -35,10 +35,11 @@ def test_an_uncached_visitor_page_is_one_read_of_html_rendered_at_publish(
     page = page_published(tenant_a, slug="bench", title="Bench", blocks=seed_page["blocks"], nav=seed_page["nav"])
     assert page.published_html["version"] == fragments_version()
     client_a.get("/robots.txt")  # the host -> tenant entry, as on any running server
-    for _ in range(2):
-        with django_assert_max_num_queries(2) as captured:
+    for most in (2, 1):
+        # The first request may set the connection's search_path (the set-up used the public
+        # schema); the next one, same tenant, same connection, is the one read of the page alone.
+        with django_assert_max_num_queries(most) as captured:
             assert client_a.get("/bench/").status_code == 200
-        # django-tenants' SET search_path, then the one read of the page.
         reads = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET search_path")]
         assert len(reads) == 1 and "published_html" in reads[0] and "published_blocks" not in reads[0]
 
