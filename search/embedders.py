@@ -110,6 +110,7 @@ class LocalEmbedder:
     def __init__(self) -> None:
         self._model = None
         self._lock = threading.Lock()
+        self._run_lock = threading.Lock()
         self._state = "cold"
 
     @property
@@ -127,6 +128,7 @@ class LocalEmbedder:
                     model = self._model_load()
                     # One text through it too: "ok" means a vector came out, not only that
                     # the weights loaded.
+                    _malloc_arenas_bound()
                     self._run(model, ["warm up"])
                     _heap_trim()
                 except Exception as exc:
@@ -189,9 +191,23 @@ class LocalEmbedder:
         vectors: list = [None] * len(texts)
         for start in range(0, len(order), LOCAL_BATCH_SIZE):
             batch = order[start : start + LOCAL_BATCH_SIZE]
-            for index, vector in zip(batch, self._run(model, [texts[i] for i in batch]), strict=True):
+            # One run at a time per process: the model has one thread, so a web worker's
+            # threads embedding at once gain nothing, and each run's buffers in another
+            # thread's heap kept a worker ~250 MB above its size after a search load.
+            with self._run_lock:
+                batch_vectors = self._run(model, [texts[i] for i in batch])
+            for index, vector in zip(batch, batch_vectors, strict=True):
                 vectors[index] = vector.tolist()
         return vectors
+
+
+def _malloc_arenas_bound() -> None:
+    """At most two glibc heaps (M_ARENA_MAX), as MALLOC_ARENA_MAX=2 would: each thread of a
+    web worker otherwise gets a heap of its own that keeps what the model's runs freed."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # -8 is M_ARENA_MAX in glibc's malloc.h
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _heap_trim() -> None:
