@@ -242,3 +242,17 @@ class BinRun:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=timeout)
+
+
+def seed_stack_command(work: Path, port: int) -> list[str]:
+    """The seed stack's server as its README measures it: uvicorn, 2 workers, uvloop + httptools."""
+    uvicorn = str(work / ".venv" / "bin" / "uvicorn")
+    return [uvicorn, "app:app", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"] + [
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]

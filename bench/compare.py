@@ -38,7 +38,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _common import ROOT, Server, free_port, load_average, results_write, wrk, wrk_ensure
+from _common import ROOT, Server, free_port, load_average, results_write, seed_stack_command, wrk, wrk_ensure
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -105,18 +105,7 @@ class SeedStack:
         self.port = free_port(PORTS)
         env = {**os.environ, "CAW_DSN": dsn, "CAW_POOL_SIZE": "4", "CAW_POOL_RESET": "stock"}
         self.proc = subprocess.Popen(
-            [str(self.work / ".venv" / "bin" / "uvicorn"), "app:app", "--host", "127.0.0.1", "--port", str(self.port)]
-            + [
-                "--workers",
-                "2",
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
+            seed_stack_command(self.work, self.port),
             cwd=self.work,
             env=env,
             start_new_session=True,

@@ -31,7 +31,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _common import Server, free_port, load_average, results_write, services_stop, wrk, wrk_ensure
+from _common import (
+    Server,
+    free_port,
+    load_average,
+    results_write,
+    seed_stack_command,
+    services_stop,
+    wrk,
+    wrk_ensure,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -261,18 +270,7 @@ class Anchor:
         env = {**os.environ, "CAW_DSN": self._pg(python, "dsn"), "CAW_POOL_SIZE": "4", "PYTHONWARNINGS": "ignore"}
         self.port = free_port(PORTS)
         self.proc = subprocess.Popen(
-            [str(work / ".venv" / "bin" / "uvicorn"), "app:app", "--host", "127.0.0.1", "--port", str(self.port)]
-            + [
-                "--workers",
-                "2",
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
+            seed_stack_command(work, self.port),
             cwd=work,
             env=env,
             start_new_session=True,
