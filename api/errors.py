@@ -23,7 +23,7 @@ from ninja.parser import Parser
 from api.renderers import OrjsonRenderer
 from config.errors import server_error_response
 from config.json_input import JsonInvalid, JsonRefused, json_loads, text_problem
-from content.blocks import BlocksInvalid
+from content.exceptions import PageInvalid
 from images.validation import ImageInvalid
 from logins.limits import LoginLocked
 
@@ -206,7 +206,7 @@ def _message(error: DjangoValidationError) -> str:
     return str(error.message % error.params) if error.params else str(error.message)
 
 
-def _blocks_invalid(request, exc) -> HttpResponse:
+def _page_invalid(request, exc) -> HttpResponse:
     errors = [
         {"loc": ["body", *_loc(error.get("loc", ()))], "msg": str(error.get("msg", "")), "type": "blocks"}
         for error in getattr(exc, "errors", [])
@@ -286,7 +286,7 @@ def problem_handlers_register(api: NinjaAPI) -> None:
     api.add_exception_handler(Throttled, _throttled)
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(RequestDataTooBig, _too_large)
-    api.add_exception_handler(BlocksInvalid, _blocks_invalid)
+    api.add_exception_handler(PageInvalid, _page_invalid)
     api.add_exception_handler(ImageInvalid, _image_invalid)
     api.add_exception_handler(LoginLocked, _login_locked)
     api.add_exception_handler(Exception, _server_error)  # looked up by the exception's MRO: the last resort

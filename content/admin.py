@@ -22,8 +22,8 @@ from django_jsonform.forms.fields import JSONFormField
 
 from config.json_input import JsonInvalid, JsonRefused, json_loads
 from content import selectors, services
-from content.blocks import BlocksInvalid, error_path
 from content.editor import blocks_editor_data, blocks_editor_schema, nav_editor_schema
+from content.exceptions import PageInvalid, error_path
 from content.models import Page, PageRevision
 
 EDITOR_FIELDS = ("title", "slug", "blocks", "nav", *services.SEO_FIELDS)
@@ -88,11 +88,11 @@ class PageAdminForm(forms.ModelForm):
         fields = {name: cleaned[name] for name in EDITOR_FIELDS if name in cleaned}
         try:
             services.page_fields_validate(fields=fields, page=self.instance if self.instance.pk else None)
-        except BlocksInvalid as exc:
+        except PageInvalid as exc:
             self._errors_attach(exc)
         return cleaned
 
-    def _errors_attach(self, exc: BlocksInvalid) -> None:
+    def _errors_attach(self, exc: PageInvalid) -> None:
         """Each error on its field; block and menu errors also on the block's own field
         inside the structured editor (django-jsonform's error map, keyed by coordinates)."""
         for error in exc.errors:
@@ -156,7 +156,7 @@ class PageAdmin(admin.ModelAdmin):
         for page in queryset:
             try:
                 services.page_publish(page=page, user=request.user)
-            except BlocksInvalid as exc:
+            except PageInvalid as exc:
                 self.message_user(request, f"{page.path} not published: {'; '.join(exc.messages)}", messages.ERROR)
             else:
                 self.message_user(request, f"{page.path} published.", messages.SUCCESS)
@@ -219,7 +219,7 @@ class PageAdmin(admin.ModelAdmin):
         revision = get_object_or_404(PageRevision, pk=revision_id, page=page)
         try:
             services.page_revision_restore(revision=revision, user=request.user)
-        except BlocksInvalid as exc:
+        except PageInvalid as exc:
             self.message_user(request, f"Not restored: {'; '.join(exc.messages)}", messages.ERROR)
         else:
             self.message_user(

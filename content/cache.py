@@ -31,7 +31,6 @@ from redis import RedisError
 
 from config.outage import outage_log
 
-SITEMAP_KEY = "content:sitemap"
 GENERATION_KEY = "content:generation"
 _MAGIC = b"page/2\n"  # entries of another shape (an older release, Django's pickles) are misses
 _OUTAGE = "pages rendered without the page cache"
@@ -146,12 +145,12 @@ def page_cache_set(slug: str, entry: dict, *, generation: bytes | None) -> None:
 
 
 def page_cache_invalidate(*, schema_name: str, slugs) -> None:
-    """Drop the cached pages (HTML, the API's published JSON, and the sitemap) of `slugs`
+    """Drop the cached pages (HTML and the API's published JSON) of `slugs`
     in the tenant `schema_name` and give the tenant a new generation, so every process drops its copies too. Raises
     RedisError when Redis is down: the caller keeps the change for later (an entry that
     could not be dropped would be served stale once Redis is back)."""
     with schema_context(schema_name):
-        keys = [cache.make_key(SITEMAP_KEY)]
+        keys = []
         for slug in slugs:
             keys += [cache.make_key(page_cache_key(slug)), cache.make_key(_legacy_page_cache_key(slug))]
             keys.append(cache.make_key(page_json_cache_key(slug)))  # the API's published JSON

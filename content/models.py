@@ -100,7 +100,7 @@ class PageRevision(models.Model):
 
 class PageChange(models.Model):
     """What a page write still owes the rest of the product once it commits: drop the
-    cached HTML of `slugs` (and the sitemap) and send `signal` (search re-indexes).
+    cached HTML of `slugs` and send `signal` (search re-indexes).
 
     The row is written in the write's own transaction (it exists if and only if the write
     committed) and deleted once its effects are done; with Redis down (cache and broker)

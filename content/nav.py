@@ -5,7 +5,7 @@ from pydantic import ValidationError as PydanticError
 
 from content.blocks.base import Strict
 from content.blocks.fields import SafeUrl, ShortText
-from content.blocks.registry import BlocksInvalid
+from content.exceptions import PageInvalid
 
 NAV_NOT_A_LIST = "must be a list of {label, url, children?} items"
 
@@ -25,15 +25,15 @@ _NAV = TypeAdapter(list[NavItem])
 
 
 def nav_validate(raw) -> list[dict]:
-    """Validated nav in its stored shape; raises BlocksInvalid with locs like ["nav", 0, "url"]."""
+    """Validated nav in its stored shape; raises PageInvalid with locs like ["nav", 0, "url"]."""
     if isinstance(raw, tuple):
         raw = list(raw)
     if not isinstance(raw, list):
-        raise BlocksInvalid([{"loc": ["nav"], "msg": NAV_NOT_A_LIST}])
+        raise PageInvalid([{"loc": ["nav"], "msg": NAV_NOT_A_LIST}])
     try:
         items = _NAV.validate_python(raw)
     except PydanticError as exc:
-        raise BlocksInvalid(
+        raise PageInvalid(
             [
                 {"loc": ["nav", *e["loc"]], "msg": e["msg"].removeprefix("Value error, ")}
                 for e in exc.errors(include_url=False)

@@ -1,7 +1,7 @@
 """Writes of pages. The admin, the API and the demo all call these.
 
 Every write validates everything first (slug, title, blocks, nav, SEO) and raises
-`BlocksInvalid` (a Django ValidationError whose `.errors` carry JSON paths) before
+`PageInvalid` (a Django ValidationError whose `.errors` carry JSON paths) before
 touching a row, so a refused write leaves nothing behind. Each save keeps a
 PageRevision. Side effects (cache invalidation, the signals other apps listen to) are
 recorded as a PageChange in the write's transaction and run in `transaction.on_commit`
@@ -19,9 +19,10 @@ from redis import RedisError
 
 from config.outage import outage_log
 from content import signals
-from content.blocks import BlocksInvalid, blocks_image_refs, blocks_validate
+from content.blocks import blocks_image_refs, blocks_validate
 from content.blocks.fields import url_check
 from content.cache import page_cache_invalidate
+from content.exceptions import PageInvalid
 from content.models import SLUG_INVALID, SLUG_RE, Page, PageChange, PageRevision
 from content.nav import nav_validate
 from content.rendering import fragments_version, page_html_render
@@ -66,7 +67,7 @@ def _absolute_url_clean(value) -> str:
 
 def page_fields_validate(*, fields: dict, page: Page | None = None) -> dict:
     """Each given field validated and normalised; all problems raised together as
-    BlocksInvalid. Forms call this in `clean()` to show errors before saving."""
+    PageInvalid. Forms call this in `clean()` to show errors before saving."""
     errors: list[dict] = []
     clean: dict = {}
     for name, value in fields.items():
@@ -103,12 +104,12 @@ def page_fields_validate(*, fields: dict, page: Page | None = None) -> dict:
                 if not isinstance(value, bool):
                     raise ValueError(NOINDEX_NOT_BOOLEAN)
                 clean[name] = value
-        except BlocksInvalid as exc:
+        except PageInvalid as exc:
             errors.extend(exc.errors)
         except ValueError as exc:
             errors.append({"loc": [name], "msg": str(exc)})
     if errors:
-        raise BlocksInvalid(errors)
+        raise PageInvalid(errors)
     return clean
 
 
@@ -192,7 +193,7 @@ def page_create(*, user, slug: str, title: str, blocks=(), nav=(), **seo) -> Pag
             _image_usage_keep(page)
             _changed(slugs=[page.slug], page_id=page.pk, slug=page.slug)
     except IntegrityError:  # a concurrent writer took the slug between the check and the insert
-        raise BlocksInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
+        raise PageInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
     return page
 
 
@@ -232,7 +233,7 @@ def page_update(*, page: Page, user, **fields) -> Page:
             )
     except IntegrityError:
         page.slug = old_slug
-        raise BlocksInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
+        raise PageInvalid([{"loc": ["slug"], "msg": SLUG_TAKEN}]) from None
     return page
 
 

@@ -8,7 +8,7 @@ class Tenant(TenantMixin):
     Rows in states `public`, `template` and `spare` are not customers: `public` is
     the platform itself (its host is BASE_DOMAIN), the template schema is the
     migrated original that new schemas are cloned from, spares are clones waiting to be
-    renamed for the next customer. Both are rows so that `migrate_schemas` keeps them
+    renamed for the next customer. All three are rows so that `migrate_schemas` keeps them
     migrated with everything else.
     """
 

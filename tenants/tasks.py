@@ -12,8 +12,8 @@ def tenant_pool_refill() -> None:
 
 @shared_task
 def tenant_whoami() -> dict:
-    """Which schema a worker runs a task in: `manage.py celery_check` and the tests
-    use it to prove tasks carry their tenant."""
+    """Which schema a worker runs a task in: the tests (config/tests/test_celery.py,
+    test_outages.py) use it to prove tasks carry their tenant."""
     from django.contrib.auth import get_user_model
 
     return {

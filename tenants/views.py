@@ -17,7 +17,3 @@ def unknown_host(request):
 
 def platform_home(request):
     return render(request, "tenants/platform_home.html", {"base_domain": settings.BASE_DOMAIN})
-
-
-def tenant_home(request):
-    return render(request, "tenants/tenant_home.html", {"tenant": request.tenant})

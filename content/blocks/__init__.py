@@ -2,7 +2,8 @@
 
 Public names:
 - `blocks_validate(raw) -> list[dict]`: the shared write-time validator (admin, API, demo).
-- `BlocksInvalid`: its error, a Django ValidationError with `.errors` = [{"loc", "msg"}].
+- `BlocksInvalid`: its error, a `content.exceptions.PageInvalid` (a Django ValidationError
+  with `.errors` = [{"loc", "msg"}]) whose locs start with "blocks".
 - `Block`: the union of all types discriminated by `type` (ninja schemas / OpenAPI).
 - `block_parse(raw)`: one stored block as a model, for rendering.
 - `block_searchable_text(block)`: a block's text for the search index.

@@ -5,10 +5,10 @@ rejects a list with any bad block, collecting every error with its JSON path;
 `block_parse` is what the renderer uses to load one stored block, failing alone.
 """
 
-from django.core.exceptions import ValidationError
 from pydantic import ValidationError as PydanticError
 
 from content.blocks.base import BaseBlock, block_id_new
+from content.exceptions import PageInvalid, error_path  # noqa: F401 (error_path: content.blocks' public name)
 
 BLOCKS_NOT_A_LIST = "must be a list of blocks"
 BLOCK_NOT_AN_OBJECT = "a block must be an object with a 'type'"
@@ -29,26 +29,9 @@ def register(cls: type[BaseBlock]) -> type[BaseBlock]:
     return cls
 
 
-def error_path(loc) -> str:
-    """["blocks", 3, "level"] -> "blocks[3].level" (the form editors and API clients read)."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
-
-
-class BlocksInvalid(ValidationError):
-    """Content that must not be saved. `.errors` lists every problem as
-    {"loc": ["blocks", 3, "level"], "msg": "..."}; the Django message dict is keyed by the
-    first element of each loc (the form field: "blocks", "nav", "slug", ...), so an admin
-    form can attach each message to its field with `form.add_error(None, exc)`."""
-
-    def __init__(self, errors: list[dict]):
-        self.errors = errors
-        by_field: dict[str, list[str]] = {}
-        for error in errors:
-            by_field.setdefault(str(error["loc"][0]), []).append(f"{error_path(error['loc'])}: {error['msg']}")
-        super().__init__(by_field)
+class BlocksInvalid(PageInvalid):
+    """Blocks that must not be saved: the block validator's PageInvalid (locs start with
+    "blocks")."""
 
 
 def _pydantic_errors(exc: PydanticError, prefix: list) -> list[dict]:
