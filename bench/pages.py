@@ -28,12 +28,12 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from _common import (
     Server,
     free_port,
+    http_wait,
     load_average,
     results_write,
     seed_stack_command,
@@ -192,6 +192,7 @@ def in_process(repeats: int) -> dict:
     from django.utils.safestring import mark_safe
     from django_tenants.utils import tenant_context
 
+    from content.frame import site_frame
     from content.models import Page
     from content.rendering import page_html_current
     from tenants.models import Tenant
@@ -212,8 +213,7 @@ def in_process(repeats: int) -> dict:
         page = Page.objects.get(slug="bench")
         html = page_html_current(page)
         context = {
-            "tenant_name": tenant.name,
-            "accent_hue": 220,
+            **site_frame(tenant=tenant, home_nav=False),
             "title": page.published_title,
             "blocks_html": mark_safe(html["blocks"]),  # noqa: S308 (our rendering)
             "nav_html": mark_safe(html["nav"]),  # noqa: S308 (our rendering)
@@ -277,16 +277,11 @@ class Anchor:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(self.url("/hello"), timeout=1)  # noqa: S310 (our own server)
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("the seed stack did not start") from None
-                time.sleep(0.2)
+        try:
+            http_wait(self.url("/hello"), self.proc, what="the seed stack")
+        except RuntimeError:
+            self.stop()
+            raise
 
     def _pg(self, python: str, *args: str) -> str:
         return subprocess.run(

@@ -8,7 +8,7 @@ view would give; answering here skips sessions, CSRF, auth, messages, CommonMidd
   is answered at once. Only slugs the page view itself cached can hit, so URL routes listed
   before the catch-all keep winning.
 - On a miss, or with the cache off, a path that URL routing gives to the page view is
-  rendered here from its row (one query; content.views.visitor_page_response).
+  rendered here from its row (one query; content.responses.visitor_page_response).
 - Everything else falls through to the view: a request with a session cookie (possibly
   staff, who bypass the cache), an unknown or unpublished slug (the tenant's 404 page),
   any method but GET/HEAD, a path the page view would redirect, and the public host.
@@ -22,8 +22,11 @@ from django.conf import settings
 from django.urls import Resolver404, resolve
 from django_tenants.utils import get_public_schema_name
 
-from content import views
 from content.models import SLUG_RE
+from content.responses import cached_page_response, is_anonymous, visitor_page_response
+
+# The catch-all page view's URL name (content/urls.py).
+PAGE_VIEW = "content-page"
 
 
 class CachedPageMiddleware:
@@ -36,14 +39,14 @@ class CachedPageMiddleware:
         if (
             request.method in ("GET", "HEAD")
             and path.endswith("/")
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and is_anonymous(request)
             and request.tenant.schema_name != self.public
         ):
             slug = path.strip("/")
             if SLUG_RE.match(slug):
-                response = views.cached_page_response(request, slug) if settings.CONTENT_PAGE_CACHE else None
+                response = cached_page_response(request, slug) if settings.CONTENT_PAGE_CACHE else None
                 if response is None and self._routed_to_page_view(request, path):
-                    response = views.visitor_page_response(request, slug)
+                    response = visitor_page_response(request, slug)
                     request.page_not_published = response is None  # the view answers 404 at once
                 if response is not None:
                     return response
@@ -55,4 +58,4 @@ class CachedPageMiddleware:
             match = resolve(path, getattr(request, "urlconf", None))
         except Resolver404:
             return False
-        return match.func is views.page
+        return match.url_name == PAGE_VIEW

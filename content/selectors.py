@@ -33,6 +33,13 @@ def page_list(*, status: str | None = None) -> QuerySet[Page]:
     return pages.order_by("slug")
 
 
+def page_home_nav() -> list:
+    """The published home page's menu ([] before a home page is published): the menu of
+    pages without one of their own (the 404 page, search)."""
+    home = Page.objects.filter(slug="", status=Page.Status.PUBLISHED).values_list("published_nav", flat=True)
+    return next(iter(home), [])
+
+
 def page_get(*, slug: str) -> Page:
     """The page (draft and all) at `slug`; raises Page.DoesNotExist."""
     return Page.objects.get(slug=slug)

@@ -4,9 +4,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from content.models import Page
-from content.selectors import page_list
-from content.views import _accent_hue
+from content.frame import site_frame
 from search.selectors import LIMIT_MAX, QUERY_MAX_CHARS, Mode, search_pages
 
 MODE_UNKNOWN = "Unknown search mode {mode!r}: use hybrid, semantic or keyword."
@@ -23,12 +21,8 @@ def search(request):
         error = f"The search is too long: at most {QUERY_MAX_CHARS} characters."
     elif query:
         hits = search_pages(query=query, mode=mode_value, limit=LIMIT_MAX // 5)
-    # The site's frame (name, accent, the home page's menu) as content's pages show it.
-    home_nav = page_list(status=Page.Status.PUBLISHED).filter(slug="").values_list("published_nav", flat=True)
     context = {
-        "tenant_name": request.tenant.name,
-        "accent_hue": _accent_hue(request),
-        "nav": next(iter(home_nav), []),
+        **site_frame(tenant=request.tenant),  # name, accent, the home page's menu, as on its pages
         "query": query,
         "mode": mode_value,
         "modes": list(Mode),
