@@ -7,24 +7,13 @@ so a worker process or an HTTP server sees them too.
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import closing
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test import Client
 
-from config.webserver import WEB_SERVERS, web_command
-
-ROOT = Path(__file__).resolve().parent
-
-TENANT_A = ("alpha", "Alpha Bikes", "alpha.localhost", "editor@alpha.example", "alpha-editor-pass")
-TENANT_B = ("beta", "Beta Bakery", "beta.localhost", "editor@beta.example", "beta-editor-pass")
+from config.testing import TENANT_A, TENANT_B, celery_worker_start, process_stop, web_server_start
+from config.webserver import WEB_SERVERS
 
 
 @pytest.fixture(scope="session")
@@ -97,63 +86,13 @@ def public_client(db):
     return Client(HTTP_HOST="localhost")
 
 
-def database_url() -> str:
-    """The test database's URL, for processes the tests start (workers, servers)."""
-    from django.conf import settings
-
-    from config.services import postgres_socket_url
-
-    db = settings.DATABASES["default"]
-    return postgres_socket_url(db["HOST"], db["NAME"], db["USER"])
-
-
-def service_env(**extra) -> dict:
-    from django.conf import settings
-
-    env = dict(os.environ)
-    env.update(DATABASE_URL=database_url(), REDIS_URL=settings.REDIS_URL, DATA_DIR=str(settings.DATA_DIR))
-    env.pop("PYTEST_VERSION", None)
-    env.update(extra)
-    return env
-
-
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, tmp_path_factory):
-    """A real `celery worker` process on the test database and broker."""
-    from config.celery import app
-
-    log = tmp_path_factory.mktemp("celery") / "worker.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--hostname=test-worker@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=service_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"celery worker did not start:\n{log.read_text()}")
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    """A real `celery worker` process on the test database and broker (a
+    config.testing.Worker: `celery_worker.idle_wait()` waits until it has nothing left to do)."""
+    worker = celery_worker_start(tmp_path_factory.mktemp("celery") / "worker.log")
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture(scope="session", params=WEB_SERVERS)
@@ -164,53 +103,7 @@ def web_server(request, django_db_setup, tmp_path_factory):
     connection. Data it should see must be committed."""
     proc, port = web_server_start(request.param, tmp_path_factory.mktemp("web") / f"{request.param}.log")
     yield port
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-def web_server_start(
-    server: str, log: Path, *, ports: range = range(8150, 8200), access_log: bool = False
-) -> tuple[subprocess.Popen, int]:
-    """Start `server` (one worker) on the test database and Redis on a free port of `ports`,
-    output to `log`; return once it answers. The search model is not warmed here (the warm
-    start has its tests through bin/run)."""
-    port = next(p for p in ports if port_free(p))
-    argv = web_command(server=server, host="127.0.0.1", port=port, workers=1, access_log=access_log)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            # Unbuffered, as bin/run runs it: a log line is in the file once it is written.
-            env=service_env(HTTPS="0", SEARCH_WARM_START="0", PYTHONUNBUFFERED="1"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        http_wait(port, proc, log)
-    except RuntimeError:
-        proc.kill()
-        raise
-    return proc, port
-
-
-def http_wait(port: int, proc: subprocess.Popen, log: Path, path: str = "/healthz", seconds: float = 30) -> None:
-    """Return once the server on `port` answers `path` with a 2xx; RuntimeError (with its
-    log) if it exits first or takes longer than `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1)  # noqa: S310 (our server)
-            return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the web server did not answer {path}:\n{log.read_text()}") from None
-            time.sleep(0.2)
-
-
-def port_free(port: int) -> bool:
-    """Nothing listens on this loopback port."""
-    with closing(socket.socket()) as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
+    process_stop(proc)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -11,26 +11,20 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
-from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "bench"
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
+sys.path.insert(0, str(ROOT))
 
-def free_port(ports: range) -> int:
-    for port in ports:
-        with closing(socket.socket()) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+# Free ports and "wait until it answers": one implementation for the tests and the benchmarks.
+from config.testing import free_port, http_wait  # noqa: E402, F401 (the benchmarks import both from here)
 
 
 def load_average() -> str:
@@ -144,22 +138,10 @@ class Server:
             stderr=subprocess.DEVNULL,
         )
         try:
-            self._wait()
+            http_wait(self.url("/healthz"), self.proc, what=kind)
         except RuntimeError:
             self.stop()
             raise
-
-    def _wait(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}")
-            try:
-                urllib.request.urlopen(self.url("/healthz"), timeout=1)  # noqa: S310 (our own server)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("server did not start in 30 s")
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

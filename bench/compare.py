@@ -35,10 +35,9 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from _common import ROOT, Server, free_port, load_average, results_write, seed_stack_command, wrk, wrk_ensure
+from _common import ROOT, Server, free_port, http_wait, load_average, results_write, seed_stack_command, wrk, wrk_ensure
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -129,18 +128,7 @@ class SeedStack:
 
 
 def _wait_200(url: str, seconds: float = 60, headers: dict | None = None) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (our own servers)
-            with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not answer 200 within {seconds:.0f} s")
-        time.sleep(0.2)
+    http_wait(url, None, seconds=seconds, headers=headers)
 
 
 # --- the product ----------------------------------------------------------------------

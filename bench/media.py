@@ -63,7 +63,7 @@ def upload_timing(tenant, runs: int) -> dict:
     from django_tenants.utils import tenant_context
 
     from images import services
-    from images.tests.conftest import photo
+    from images.tests.utils import photo
 
     uploads, renditions, totals, sizes = [], [], [], []
     with tenant_context(tenant):

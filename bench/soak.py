@@ -63,15 +63,15 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter, defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from _common import ROOT, BinRun, free_port, load_average, results_write
 
 sys.path.insert(0, str(ROOT))
 
+from events.tests.fake_meta import FakeMeta  # noqa: E402 (after the path: the events tests' fake Meta)
+
 PORTS = range(8110, 8130)
-META_PORTS = range(8130, 8150)
 TENANTS = {
     # schema: (host, pixel id at the fake Meta, demo editor, password, webhook secret of events_demo)
     "acme": ("acme.localhost", "1001", "editor@acme.example", "acme-demo-editor", "whsec_demo_acme"),
@@ -111,49 +111,6 @@ GRACE_SECONDS = 10.0  # after a server answers again, its 503s may still be in f
 TIMEOUT_SECONDS = 30.0
 RETRY_MAX = 30
 EVENTS_PER_BATCH = 5
-
-
-# --- the fake Meta ------------------------------------------------------------------------
-
-
-class FakeMeta:
-    """graph.facebook.com/<version>/<pixel>/events on loopback: answers 200 and records."""
-
-    def __init__(self, port: int) -> None:
-        self.lock = threading.Lock()
-        self.deliveries: Counter = Counter()  # (pixel, event_name, event_id) -> times received
-        self.requests = 0
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                pixel = self.path.strip("/").split("/")[1]
-                with fake.lock:
-                    fake.requests += 1
-                    for event in body["data"]:
-                        fake.deliveries[(pixel, event["event_name"], event["event_id"])] += 1
-                data = json.dumps({"events_received": len(body["data"]), "messages": [], "fbtrace_id": "x"}).encode()
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass  # the worker that asked was killed
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 # --- HTTP ---------------------------------------------------------------------------------
@@ -787,7 +744,7 @@ def main() -> int:
     data_dir = (args.data_dir or Path(tempfile.mkdtemp(prefix="soak-"))).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o755)  # PostgreSQL runs as the wheel's own user when we are root
-    port, meta = free_port(PORTS), FakeMeta(free_port(META_PORTS))
+    port, meta = free_port(PORTS), FakeMeta()
     print(f"== soak: {args.minutes:g} min of load on bin/run at 127.0.0.1:{port}, data dir {data_dir}")
     print(f"   {load_average()} (before; 2 cores shared)", flush=True)
     unlimited = "1000000000/m"

@@ -17,10 +17,8 @@ import signal
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 
-from _common import ROOT, free_port, load_average, results_write, wrk, wrk_ensure
+from _common import ROOT, free_port, http_wait, load_average, results_write, wrk, wrk_ensure
 
 sys.path.insert(0, str(ROOT))
 from config.webserver import web_command  # noqa: E402
@@ -31,15 +29,7 @@ RUNS = 5
 
 
 def _wait(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2)  # noqa: S310 (ours)
-            return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server on {port} did not come up") from None
-            time.sleep(0.2)
+    http_wait(f"http://127.0.0.1:{port}/readyz", proc, seconds=120)
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from api import auth as api_auth
 from api import errors, services
-from api.tests.conftest import bearer, token_pair
+from api.tests.utils import bearer, token_pair
 
 
 def _decode(token):

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from api.tests.conftest import bearer
+from api.tests.utils import bearer
 from config.errors import INTERNAL_ERROR
 from content.models import Page
 
@@ -45,7 +45,7 @@ def test_a_method_no_operation_takes_is_a_problem_405_with_allow(api_client, ten
 
 @pytest.fixture
 def tenants_tokens(client_a, editor_a):
-    from api.tests.conftest import token_pair
+    from api.tests.utils import token_pair
 
     return token_pair(client_a, editor_a)["access"]
 
@@ -94,7 +94,7 @@ def test_a_proxy_request_id_is_kept(api_client, tenants_tokens, page_insert_cras
 
 
 def test_a_crash_outside_the_api_is_a_plain_500_page(tenant_a, editor_a, page_insert_crashes):
-    from content.tests.conftest import admin_login
+    from content.tests.utils import admin_login
 
     client = admin_login(Client(HTTP_HOST="alpha.localhost", raise_request_exception=False), editor_a)
     response = client.post(

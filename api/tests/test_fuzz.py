@@ -22,7 +22,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
-from api.tests.conftest import bearer, token_pair
+from api.tests.utils import bearer, token_pair
 
 API_DIR = Path(__file__).resolve().parent.parent
 JSON = "application/json"

@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 from api import auth as api_auth
 from api.models import ApiKey
 from api.services import api_key_create, api_key_revoke
-from api.tests.conftest import api_key_header, bearer
+from api.tests.utils import api_key_header, bearer
 
 
 def test_key_is_stored_hashed_and_works_once_shown(client_a, tenant_a):
@@ -87,7 +87,7 @@ def test_unknown_scope_in_code_fails_at_import_time():
 
 
 def test_admin_creates_lists_and_revokes_a_key_by_api(client_a, tenant_a, tokens_a):
-    from api.tests.conftest import bearer
+    from api.tests.utils import bearer
 
     created = client_a.post(
         "/api/keys",
@@ -112,7 +112,7 @@ def test_admin_creates_lists_and_revokes_a_key_by_api(client_a, tenant_a, tokens
 
 
 def test_bad_key_request_is_422_and_writes_nothing(client_a, tenant_a, tokens_a):
-    from api.tests.conftest import bearer
+    from api.tests.utils import bearer
 
     response = client_a.post(
         "/api/keys",
@@ -137,7 +137,7 @@ def test_bad_key_request_is_422_and_writes_nothing(client_a, tenant_a, tokens_a)
 
 
 def test_non_admin_cannot_manage_keys_nor_can_a_key(client_a, tenant_a, viewer_a, key_factory):
-    from api.tests.conftest import bearer, token_pair
+    from api.tests.utils import bearer, token_pair
 
     viewer = token_pair(client_a, viewer_a)["access"]
     assert client_a.get("/api/keys", **bearer(viewer)).status_code == 403
@@ -152,7 +152,7 @@ def test_non_admin_cannot_manage_keys_nor_can_a_key(client_a, tenant_a, viewer_a
 
 
 def test_keys_of_a_are_not_listed_on_b(client_a, client_b, tenant_a, tokens_b, key_factory):
-    from api.tests.conftest import bearer
+    from api.tests.utils import bearer
 
     key_factory(tenant_a, ["pages:read"])
     assert client_b.get("/api/keys", **bearer(tokens_b["access"])).json() == []

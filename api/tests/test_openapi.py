@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.tests.conftest import bearer, token_pair
+from api.tests.utils import bearer, token_pair
 
 API_DIR = Path(__file__).resolve().parent.parent
 SNAPSHOTS = {"tenant": API_DIR / "openapi.json", "platform": API_DIR / "openapi-platform.json"}

@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 
 from api import errors
 from api.permissions import PERMISSION_MISSING
-from api.tests.conftest import api_key_header, bearer, token_pair
+from api.tests.utils import api_key_header, bearer, token_pair
 from content.models import Page, PageRevision
 
 BLOCKS = [

@@ -6,7 +6,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from api.routers.platform import PLATFORM_ADMIN_ONLY
-from api.tests.conftest import bearer, token_pair
+from api.tests.utils import bearer, token_pair
 from tenants.models import Domain, Tenant
 
 JSON = "application/json"

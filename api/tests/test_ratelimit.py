@@ -3,7 +3,7 @@
 import pytest
 
 from api import errors
-from api.tests.conftest import api_key_header, bearer, token_pair
+from api.tests.utils import api_key_header, bearer, token_pair
 from api.throttles import rate_parse
 
 JSON = "application/json"

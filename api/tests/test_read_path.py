@@ -14,7 +14,7 @@ from api import auth
 from api.credentials import caller_read, user_state_key, user_state_load
 from api.models import ApiKey
 from api.services import api_key_revoke
-from api.tests.conftest import api_key_header, bearer, token_pair
+from api.tests.utils import api_key_header, bearer, token_pair
 from content import services
 from content.models import Page
 
@@ -222,9 +222,9 @@ def test_password_change_drops_the_cached_user(
 def test_permission_changes_apply_on_the_next_request(
     client_a, client_b, tenant_a, tenant_b, viewer_a, django_capture_on_commit_callbacks
 ):
-    from api.tests.conftest import _user_with_perms
+    from api.tests.utils import user_with_perms
 
-    viewer_b = _user_with_perms(tenant_b, viewer_a["username"], ["view_page"])  # same name and rights in B
+    viewer_b = user_with_perms(tenant_b, viewer_a["username"], ["view_page"])  # same name and rights in B
     token_a = token_pair(client_a, viewer_a)["access"]
     token_b = token_pair(client_b, viewer_b)["access"]
     for client, token in ((client_a, token_a), (client_b, token_b)):

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from api.auth import TOKEN_REVOKED
-from api.tests.conftest import bearer, token_pair
-from content.tests.conftest import admin_login
+from api.tests.utils import bearer, token_pair
+from content.tests.utils import admin_login
 
 JSON = "application/json"
 

@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
 
+from config.testing import wait_for
 from tenants.models import Tenant
 from tenants.tasks import tenant_whoami
 
@@ -28,18 +30,32 @@ def test_task_sent_from_a_tenant_runs_in_that_schema(celery_worker, django_db_bl
 
 
 def test_worker_refills_the_spare_pool_after_a_provisioning(celery_worker, django_db_blocker, settings):
+    """Provisioning takes a spare schema; the worker (not this process) clones a new one,
+    back to the pool's size and no further."""
     from tenants import services
 
+    def spares() -> dict[int, str]:
+        return dict(Tenant.objects.filter(state=Tenant.State.SPARE).values_list("pk", "schema_name"))
+
     with django_db_blocker.unblock():
-        full = Tenant.objects.filter(state=Tenant.State.SPARE).count()
+        services.tenant_pool_fill()
+        before = spares()
+        assert len(before) == settings.TENANT_SPARE_POOL_SIZE
         tenant = services.tenant_provision(name="refill_proof")
         try:
-            import time
-
-            deadline = time.monotonic() + 30
-            while Tenant.objects.filter(state=Tenant.State.SPARE).count() < settings.TENANT_SPARE_POOL_SIZE:
-                assert time.monotonic() < deadline, "the worker did not refill the pool"
-                time.sleep(0.2)
+            taken = before.get(tenant.pk)
+            assert taken is not None  # a spare was renamed, not a schema cloned
+            wait_for(lambda: len(spares()) == settings.TENANT_SPARE_POOL_SIZE, timeout=30)
+            celery_worker.idle_wait()
+            after = spares()
+            made = set(after.values()) - set(before.values())
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT schema_name FROM information_schema.schemata WHERE schema_name = ANY(%s)", [list(made)]
+                )
+                made_schemas = {row[0] for row in cursor.fetchall()}
         finally:
             services.tenant_delete(tenant=tenant)
-    assert full <= settings.TENANT_SPARE_POOL_SIZE
+    assert len(after) == settings.TENANT_SPARE_POOL_SIZE  # and no further
+    assert len(made) == 1 and taken not in after.values()
+    assert made_schemas == made  # the new spare's schema was cloned

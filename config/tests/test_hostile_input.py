@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context, tenant_context
 
 from config.json_input import KEY_DUPLICATE, TEXT_NUL, TEXT_SURROGATE, TOO_DEEP
 from content.models import Page, PageRevision
-from content.tests.conftest import admin_login, page_published
+from content.tests.utils import admin_login, page_published
 from tenants.models import Tenant
 
 DEEP = "[" * 50_000 + "]" * 50_000

@@ -23,7 +23,7 @@ from django.db import connections
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from api.tests.conftest import bearer, token_pair
+from api.tests.utils import bearer, token_pair
 from config import services as embedded
 from config.errors import RETRY_AFTER_SECONDS
 from config.outage import outage_log_reset

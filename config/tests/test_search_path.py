@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import TENANT_A, TENANT_B
+from config.testing import TENANT_A, TENANT_B
 from content.models import Page
 from tenants.models import Tenant
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, service_env
+from config.testing import ROOT, service_env
 
 # Documentation may point at the team's shared notes; CI glue may set up the machine; this
 # file holds, as examples, the very lines the scan must find.

@@ -8,7 +8,7 @@ import psycopg
 import redis
 
 from config import runlock, services
-from conftest import ROOT, service_env
+from config.testing import ROOT, service_env
 
 
 def test_embedded_services_start_from_an_empty_data_dir_and_stop(tmp_path):

@@ -13,15 +13,15 @@ import urllib.request
 
 import pytest
 
+from config.testing import TENANT_A, port_free, web_server_start
 from config.webserver import WEB_SERVERS
-from conftest import TENANT_A, port_free, web_server_start
 
 pytestmark = pytest.mark.django_db
 SIGNAL_AFTER = 0.15
 
 
 def _serve(server: str, log_path, *, access_log: bool) -> tuple[subprocess.Popen, int]:
-    return web_server_start(server, log_path, ports=range(8350, 8400), access_log=access_log)
+    return web_server_start(server, log_path, access_log=access_log)
 
 
 def _get(port: int, path: str, host: str = "localhost") -> int:

@@ -4,7 +4,7 @@ from django_tenants.utils import tenant_context
 
 from content import selectors, services
 from content.models import Page, PageRevision
-from content.tests.conftest import admin_login, page_published
+from content.tests.utils import admin_login, page_published
 
 
 def _form(page: Page | None = None, **changes) -> dict:

@@ -5,7 +5,7 @@ structured editor; alpha's visitors see it, beta's same page does not change."""
 import pytest
 from django_tenants.utils import tenant_context
 
-from conftest import TENANT_A, TENANT_B
+from config.testing import TENANT_A, TENANT_B
 from content import services
 from content.models import Page
 
@@ -22,9 +22,10 @@ SLUG = "e2e-browser"
 
 
 @pytest.fixture(scope="module")
-def committed_pages(django_db_setup, django_db_blocker):
+def committed_pages(django_db_setup, django_db_blocker, web_server):
     """The same slug in both tenants, committed so the server process sees them
-    (module scope: set up before, and torn down after, the test's own transaction)."""
+    (module scope: set up before, and torn down after, the test's own transaction; once
+    per web server, as the test's edit changes them)."""
     from tenants.models import Tenant
 
     with django_db_blocker.unblock():

@@ -3,8 +3,9 @@ from django.core.exceptions import ValidationError
 
 from content import selectors, services, signals
 from content.blocks import BlocksInvalid
+from content.exceptions import PageInvalid
 from content.models import Page, PageRevision
-from content.tests.conftest import editor
+from content.tests.utils import editor
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_every_update_keeps_a_revision_and_restore_brings_it_back(in_a, user_a):
 
 
 def test_bad_input_raises_with_paths_and_writes_nothing(in_a, user_a):
-    with pytest.raises(BlocksInvalid) as exc:
+    with pytest.raises(PageInvalid) as exc:
         services.page_create(
             user=user_a,
             slug="Not A Slug",
@@ -49,7 +50,7 @@ def test_bad_input_raises_with_paths_and_writes_nothing(in_a, user_a):
 
 def test_failed_update_changes_nothing(in_a, user_a):
     page = services.page_create(user=user_a, slug="about", title="About", blocks=[{"type": "divider"}])
-    with pytest.raises(BlocksInvalid):
+    with pytest.raises(PageInvalid):
         services.page_update(page=page, user=user_a, title="New", blocks=[{"type": "heading"}])
     page.refresh_from_db()
     assert page.title == "About"
@@ -58,9 +59,10 @@ def test_failed_update_changes_nothing(in_a, user_a):
 
 def test_slug_is_unique(in_a, user_a):
     services.page_create(user=user_a, slug="about", title="About")
-    with pytest.raises(BlocksInvalid) as exc:
+    with pytest.raises(PageInvalid) as exc:
         services.page_create(user=user_a, slug="about", title="Again")
     assert exc.value.errors == [{"loc": ["slug"], "msg": services.SLUG_TAKEN}]
+    assert not isinstance(exc.value, BlocksInvalid)  # a slug error names the page, not its blocks
 
 
 def test_publish_copies_the_draft_and_later_edits_stay_private(in_a, user_a):

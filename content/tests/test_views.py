@@ -5,7 +5,7 @@ from django_tenants.utils import tenant_context
 from content import services
 from content.models import Page
 from content.templatetags.content_tags import SKIPPED_COMMENT
-from content.tests.conftest import admin_login, page_published
+from content.tests.utils import admin_login, page_published
 
 HEADING = {"type": "heading", "text": "Hello from alpha", "level": 2}
 

@@ -8,12 +8,12 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from conftest import TENANT_A, TENANT_B, web_server_start
+from config.testing import TENANT_A, TENANT_B, web_server_start
 from content import services
 from content.cache import page_cache_get, page_cache_invalidate, page_cache_key, page_cache_set
 from content.models import Page
 from content.rendering import fragments_version
-from content.tests.conftest import page_published
+from content.tests.utils import page_published
 
 HEADING = {"type": "heading", "text": "Hello from alpha", "level": 2}
 NAV = [{"label": "Home", "url": "/"}, {"label": "Moved", "url": "/moved/"}]
@@ -112,7 +112,7 @@ SLUG = "two-processes"
 def two_web_processes(django_db_setup, tmp_path_factory):
     """Two granian processes (one worker each) on the test database and Redis."""
     log_dir = tmp_path_factory.mktemp("two-web")
-    servers = [web_server_start("granian", log_dir / f"web-{n}.log", ports=range(8450, 8500)) for n in (1, 2)]
+    servers = [web_server_start("granian", log_dir / f"web-{n}.log") for n in (1, 2)]
     yield [port for _, port in servers]
     for proc, _ in servers:
         proc.terminate()

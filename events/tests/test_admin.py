@@ -100,7 +100,7 @@ def test_secret_removed_in_the_admin_stops_verifying_at_once(
 ):
     import json
 
-    from events.tests.conftest import stripe_headers
+    from events.tests.utils import stripe_headers
 
     with schema_context("alpha"):
         endpoint = WebhookEndpoint.objects.create(

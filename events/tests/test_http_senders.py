@@ -10,15 +10,15 @@ import httpx
 import pytest
 from django_tenants.utils import schema_context
 
+from config.testing import wait_for
 from events.models import Scheme, WebhookEvent
-from events.tests.conftest import (
+from events.tests.utils import (
     STANDARD_SECRET,
     checkout_completed,
     github_headers,
     setup_tenant,
     standard_headers,
     stripe_headers,
-    wait_for,
 )
 
 pytestmark = pytest.mark.usefixtures("committed", "celery_worker")
@@ -43,7 +43,7 @@ def _stored(schema: str) -> list[WebhookEvent]:
         return list(WebhookEvent.objects.order_by("id"))
 
 
-def test_each_scheme_over_real_http_is_verified_stored_and_processed(web_server, fake_meta):
+def test_each_scheme_over_real_http_is_verified_stored_and_processed(web_server, fake_meta, celery_worker):
     setup_tenant("alpha", meta=fake_meta, pixel="111")
     setup_tenant("alpha", scheme=Scheme.GITHUB, secrets=["gh-secret-alpha"], slug="github")
     setup_tenant("alpha", scheme=Scheme.STANDARD, secrets=[STANDARD_SECRET], slug="standard")
@@ -76,14 +76,14 @@ def test_each_scheme_over_real_http_is_verified_stored_and_processed(web_server,
     # The worker runs each delivery once; the Stripe checkout becomes a hashed Purchase.
     wait_for(lambda: all(event.status == "done" for event in _stored("alpha")))
     wait_for(lambda: fake_meta.events_sent("111"))
-    time.sleep(0.5)  # room for a wrong second delivery to show up
+    celery_worker.idle_wait()  # a wrong second delivery would have been made by now
     [purchase] = fake_meta.events_sent("111")
     assert (purchase["event_name"], purchase["event_id"]) == ("Purchase", "cs_http_1")
     assert "buyer" not in str(purchase["user_data"]).lower()
     assert [event.attempts for event in _stored("alpha")] == [1, 1, 1]
 
 
-def test_a_tenants_secret_does_not_verify_on_the_other_tenant_over_http(web_server, fake_meta):
+def test_a_tenants_secret_does_not_verify_on_the_other_tenant_over_http(web_server, fake_meta, celery_worker):
     setup_tenant("alpha", meta=fake_meta, pixel="111", secrets=["whsec_alpha_1"])
     setup_tenant("beta", meta=fake_meta, pixel="222", secrets=["whsec_beta_1"])
 
@@ -94,7 +94,7 @@ def test_a_tenants_secret_does_not_verify_on_the_other_tenant_over_http(web_serv
     assert _send(web_server, "alpha.localhost", "shop", body, alpha_signed).status_code == 202
 
     wait_for(lambda: fake_meta.events_sent("111"))
-    time.sleep(0.5)
+    celery_worker.idle_wait()  # a delivery to beta's pixel would have been made by now
     assert [e["event_id"] for e in fake_meta.events_sent("111")] == ["cs_cross_1"]
     assert fake_meta.events_sent("222") == []
     assert _stored("beta") == []

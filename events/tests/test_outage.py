@@ -11,9 +11,10 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from config import services as embedded
+from config.testing import wait_for
 from events.models import ConversionEvent, WebhookEvent
 from events.tasks import outbox_sweep
-from events.tests.conftest import checkout_completed, setup_tenant, stripe_headers, wait_for
+from events.tests.utils import checkout_completed, setup_tenant, stripe_headers
 
 pytestmark = pytest.mark.usefixtures("committed", "celery_worker")
 
@@ -45,7 +46,7 @@ def _counts():
         )
 
 
-def test_redis_down_loses_nothing_and_processes_everything_once(fake_meta):
+def test_redis_down_loses_nothing_and_processes_everything_once(fake_meta, celery_worker):
     setup_tenant("alpha", meta=fake_meta, pixel="111")
     key, auth = _api_key()
     client = Client(HTTP_HOST="alpha.localhost")
@@ -74,7 +75,7 @@ def test_redis_down_loses_nothing_and_processes_everything_once(fake_meta):
     outbox_sweep.apply_async(kwargs={"grace_seconds": 0}, retry=True)
     wait_for(lambda: _counts() == (5, 8, 8), timeout=60)
     outbox_sweep.apply_async(kwargs={"grace_seconds": 0}, retry=True)  # a second sweep finds nothing to do
-    time.sleep(1.5)
+    celery_worker.idle_wait()  # the second sweep has run and sent nothing
     assert _counts() == (5, 8, 8)
     assert len(fake_meta.accepted) == 8
     assert set(fake_meta.deliveries.values()) == {1}

@@ -10,9 +10,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from config.testing import wait_for
 from events.models import ConversionEvent, MetaDestination, WebhookEvent
 from events.services import conversion_events_create
-from events.tests.conftest import checkout_completed, setup_tenant, stripe_headers, wait_for
+from events.tests.utils import checkout_completed, setup_tenant, stripe_headers
 from events.validation import events_clean
 
 pytestmark = pytest.mark.usefixtures("committed", "celery_worker")
@@ -50,12 +51,12 @@ def _rows(schema, **filters):
         return list(ConversionEvent.objects.filter(**filters).order_by("event_id"))
 
 
-def test_stripe_checkout_reaches_meta_once_as_a_hashed_purchase(fake_meta):
+def test_stripe_checkout_reaches_meta_once_as_a_hashed_purchase(fake_meta, celery_worker):
     setup_tenant("alpha", meta=fake_meta, pixel="111")
     assert _post_checkout("alpha.localhost", "evt_1", "cs_1").status_code == 202
     assert _post_checkout("alpha.localhost", "evt_1", "cs_1").status_code == 200  # Stripe retried
     wait_for(lambda: _rows("alpha", status="sent"))
-    time.sleep(0.5)  # room for a wrong second delivery to show up
+    celery_worker.idle_wait()  # a wrong second delivery would have been made by now
     sent = fake_meta.events_sent("111")
     assert len(sent) == 1
     assert fake_meta.requests[0]["body"]["access_token"] == "token-alpha"
@@ -163,7 +164,7 @@ def test_consent_options_and_test_event_code_pass_through(fake_meta):
     assert (event["data_processing_options_country"], event["data_processing_options_state"]) == (1, 1000)
 
 
-def test_a_burst_of_deliveries_sent_in_batches_is_processed_once_each(fake_meta):
+def test_a_burst_of_deliveries_sent_in_batches_is_processed_once_each(fake_meta, celery_worker):
     """Deliveries stored faster than this process publishes go to the worker as batches
     (one message per tenant for the ones waiting, services._WebhookSender), sent by the
     sender's thread: each is still processed exactly once and reaches Meta once, in the
@@ -204,7 +205,7 @@ def test_a_burst_of_deliveries_sent_in_batches_is_processed_once_each(fake_meta)
         thread.join()
     assert statuses == [202] * 12
     wait_for(lambda: len(_rows("alpha", status="sent")) == 15 and len(_rows("beta", status="sent")) == 3, timeout=60)
-    time.sleep(1)  # room for a wrong second processing to show up
+    celery_worker.idle_wait()  # a wrong second processing would have run by now
     with schema_context("alpha"):
         assert set(WebhookEvent.objects.values_list("status", "attempts")) == {("done", 1)}
     assert len(_rows("alpha")) == 15 and len(_rows("beta")) == 3

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from events.models import Scheme, WebhookEndpoint, WebhookEvent
 from events.services import ERROR_UNKNOWN_ENDPOINT, webhook_endpoint_save
 from events.signatures import ERROR_BAD_SIGNATURE, ERROR_BODY_NOT_JSON, ERROR_STALE_TIMESTAMP
-from events.tests.conftest import (
+from events.tests.utils import (
     STANDARD_SECRET,
     STANDARD_SECRET_NEW,
     github_headers,

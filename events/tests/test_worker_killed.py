@@ -14,9 +14,6 @@ the task instead.
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,9 +21,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from conftest import ROOT, service_env
+from config.testing import Worker, celery_worker_start, wait_for
 from events.models import ConversionEvent
-from events.tests.conftest import setup_tenant, wait_for
+from events.tests.utils import setup_tenant
 
 pytestmark = pytest.mark.usefixtures("committed", "celery_worker")
 
@@ -41,48 +38,10 @@ def _purge_queue() -> None:
         conn.default_channel.queue_purge(QUEUE)
 
 
-def _worker(name: str, pool: str, log: Path, **env) -> subprocess.Popen:
-    from config.celery import app
-
-    hostname = f"{name}@{socket.gethostname()}"
-    out = log.open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            f"--pool={pool}",
-            "--concurrency=1",
-            "-Q",
-            QUEUE,
-            f"--hostname={hostname}",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=service_env(EVENTS_HTTP_TIMEOUT="30", **env),
-        stdout=out,
-        stderr=subprocess.STDOUT,
+def _worker(name: str, pool: str, log: Path, **env) -> Worker:
+    return celery_worker_start(
+        log, name=name, pool=pool, queue=QUEUE, args=("--concurrency=1",), env={"EVENTS_HTTP_TIMEOUT": "30", **env}
     )
-    deadline = time.monotonic() + 60
-    while not app.control.ping(destination=[hostname], timeout=0.5):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(log.read_text())
-    return proc
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _children(pid: int) -> list[int]:
@@ -135,13 +94,13 @@ def test_pool_child_killed_mid_delivery_is_requeued_and_counted_once(fake_meta, 
     try:
         _send_one("order-kill-child")
         assert fake_meta.hanging.wait(20), (tmp_path / "worker.log").read_text()
-        [child] = _children(worker.pid)
+        [child] = _children(worker.proc.pid)
         os.kill(child, signal.SIGKILL)
         fake_meta.release.set()
         _assert_sent_once(fake_meta, "order-kill-child", tmp_path / "worker.log")
         assert "WorkerLostError" in (tmp_path / "worker.log").read_text()
     finally:
-        _stop(worker)
+        worker.stop()
 
 
 def test_whole_worker_killed_mid_delivery_comes_back_after_visibility_timeout(fake_meta, settings, tmp_path):
@@ -154,8 +113,8 @@ def test_whole_worker_killed_mid_delivery_comes_back_after_visibility_timeout(fa
     try:
         _send_one("order-kill-solo")
         assert fake_meta.hanging.wait(20), (tmp_path / "first.log").read_text()
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(10)
+        os.kill(first.proc.pid, signal.SIGKILL)
+        first.proc.wait(10)
         fake_meta.release.set()
         # A worker restores the unacknowledged messages older than its visibility
         # timeout when it starts: start the replacement once the timeout has passed.
@@ -163,6 +122,6 @@ def test_whole_worker_killed_mid_delivery_comes_back_after_visibility_timeout(fa
         second = _worker("kill-solo-2", "solo", tmp_path / "second.log", CELERY_VISIBILITY_TIMEOUT="2")
         _assert_sent_once(fake_meta, "order-kill-solo", tmp_path / "first.log", tmp_path / "second.log")
     finally:
-        _stop(first)
+        first.stop()
         if second is not None:
-            _stop(second)
+            second.stop()

@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from content.tests.conftest import admin_login, page_published
+from content.tests.utils import admin_login, page_published
 from images import validation
 from images.models import Image
-from images.tests.conftest import SVG_WITH_SCRIPT, media_files, photo, upload
+from images.tests.utils import SVG_WITH_SCRIPT, media_files, photo, upload
 
 
 def test_an_editor_uploads_several_images_at_once(tenant_a, client_a, editor_a):

@@ -4,10 +4,10 @@ key scope; two tenants. Refused uploads are in test_validation.py."""
 import pytest
 from django_tenants.utils import tenant_context
 
-from api.tests.conftest import api_key_header, bearer, token_pair
-from content.tests.conftest import page_published
+from api.tests.utils import api_key_header, bearer, token_pair
+from content.tests.utils import page_published
 from images.models import Image
-from images.tests.conftest import photo, upload
+from images.tests.utils import photo, upload
 from images.validation import FOCAL_OUT_OF_RANGE
 
 

@@ -8,13 +8,13 @@ import time
 import pytest
 from django_tenants.utils import tenant_context
 
-from conftest import TENANT_A
+from config.testing import TENANT_A
 from content import services
 from content.models import Page
 from content.tests.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS
 from images import services as image_services
 from images.models import Image
-from images.tests.conftest import photo
+from images.tests.utils import photo
 
 SLUG = "e2e-images"
 TITLE = "E2E harbour photo"

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from content import services as pages
-from content.blocks import BlocksInvalid
+from content.exceptions import PageInvalid
 from content.models import Page
-from content.tests.conftest import admin_login, page_published
+from content.tests.utils import admin_login, page_published
 from images import selectors, services
 from images.models import ImageUsage
 
@@ -111,7 +111,7 @@ def test_a_deleted_image_renders_nothing_for_visitors_and_a_warning_for_staff(
 
 def test_a_page_cannot_refer_to_an_image_not_in_its_library(tenant_a):
     with tenant_context(tenant_a):
-        with pytest.raises(BlocksInvalid) as refused:
+        with pytest.raises(PageInvalid) as refused:
             pages.page_create(user=None, slug="bad", title="Bad", blocks=_blocks(987654))
         assert not Page.objects.filter(slug="bad").exists()
     locs = [error["loc"] for error in refused.value.errors]
@@ -124,7 +124,7 @@ def test_a_page_cannot_refer_to_an_image_not_in_its_library(tenant_a):
 
 
 def test_an_image_block_needs_a_library_image_or_a_url(tenant_a):
-    with tenant_context(tenant_a), pytest.raises(BlocksInvalid) as refused:
+    with tenant_context(tenant_a), pytest.raises(PageInvalid) as refused:
         pages.page_create(user=None, slug="empty", title="Empty", blocks=[{"type": "image", "caption": "x"}])
     assert refused.value.errors == [
         {"loc": ["blocks", 0], "msg": "choose an image from the library, or give the URL of an image from elsewhere"}

@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from images import services
 from images.models import Image, Rendition
-from images.tests.conftest import EXIF_GPS_IFD, exif_with_gps, photo, upload
+from images.tests.utils import EXIF_GPS_IFD, exif_with_gps, photo, upload
 
 
 def _open(client, url: str) -> PIL.Image.Image:
@@ -92,7 +92,7 @@ def test_the_real_worker_makes_the_renditions_after_the_commit(celery_worker, dj
     transaction would never commit.)"""
     from django.test import Client
 
-    from conftest import TENANT_A
+    from config.testing import TENANT_A
     from tenants.models import Tenant
 
     visitor = Client(HTTP_HOST=TENANT_A[2])
@@ -135,7 +135,7 @@ def test_deleting_a_tenant_deletes_its_files(db, django_capture_on_commit_callba
     from django.conf import settings
     from django.db import connection
 
-    from images.tests.conftest import media_files
+    from images.tests.utils import media_files
     from tenants import services as tenant_services
 
     tenant = tenant_services.tenant_provision(name="gamma", display_name="Gamma", domains=["gamma.localhost"])

@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 
 from config.settings.images import _storage
 from images import services
-from images.tests.conftest import photo, upload
+from images.tests.utils import photo, upload
 
 BUCKET = "tenant-media"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
@@ -22,7 +22,7 @@ CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": 
 def s3_endpoint():
     from moto.server import ThreadedMotoServer
 
-    from conftest import port_free
+    from config.testing import port_free
 
     port = next(p for p in range(8250, 8300) if port_free(p))
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

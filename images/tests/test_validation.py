@@ -4,10 +4,10 @@ stored (no row, no file). Through the API, as a partner's script would upload.""
 import pytest
 from django_tenants.utils import tenant_context
 
-from api.tests.conftest import bearer, token_pair
+from api.tests.utils import bearer, token_pair
 from images import validation
 from images.models import Image
-from images.tests.conftest import SVG_WITH_SCRIPT, media_files, photo, png_bomb, upload
+from images.tests.utils import SVG_WITH_SCRIPT, media_files, photo, png_bomb, upload
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django_tenants.utils import tenant_context
 from api.errors import PROBLEM_CONTENT_TYPE
 from api.services import api_key_create
 from search.selectors import Mode
-from search.tests.conftest import heading, page_publish_indexed, paragraph
+from search.tests.utils import heading, page_publish_indexed, paragraph
 
 SHARED_TEXT = "Every order ships in recyclable cardboard with paper tape and no plastic."
 

@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 
 from search.background import BACKGROUND_LINES, background_similarity, background_vectors
 from search.selectors import Mode, search_pages
-from search.tests.conftest import heading, page_publish_indexed, paragraph
+from search.tests.utils import heading, page_publish_indexed, paragraph
 
 FLIGHTS_QUESTION = "cheap flights to Rome"
 

@@ -9,7 +9,7 @@ from search.chunking import (
     page_chunks,
     sentences_split,
 )
-from search.tests.conftest import heading, paragraph
+from search.tests.utils import heading, paragraph
 
 
 def test_title_and_heading_are_kept_with_their_text():

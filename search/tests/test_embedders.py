@@ -12,7 +12,7 @@ import pytest
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from conftest import service_env
+from config.testing import service_env
 from search.embedders import (
     DIMENSION_MISMATCH,
     EMBEDDER_UNKNOWN,
@@ -25,7 +25,7 @@ from search.embedders import (
 )
 from search.selectors import search_pages
 from search.services import page_index
-from search.tests.conftest import paragraph
+from search.tests.utils import paragraph
 
 
 def fake_vector(text: str, dimension: int) -> list[float]:

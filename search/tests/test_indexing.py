@@ -9,7 +9,7 @@ from django_tenants.utils import tenant_context
 
 from search.models import Chunk
 from search.services import page_index, page_unindex
-from search.tests.conftest import heading, page_publish_indexed, paragraph
+from search.tests.utils import heading, page_publish_indexed, paragraph
 
 CLEANING = "Wipe the frame with a damp cloth and never point a pressure washer at the bearings."
 STORAGE = "Keep the bike indoors over winter and hang it by the frame, not the wheels."

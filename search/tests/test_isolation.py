@@ -5,7 +5,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from search.selectors import Mode, search_pages
-from search.tests.conftest import heading, page_publish_indexed, paragraph
+from search.tests.utils import heading, page_publish_indexed, paragraph
 
 SHARED_TEXT = "Our espresso machines are descaled every week with citric acid."
 BETA_ONLY = "Sourdough starters are fed twice a day with rye flour."
@@ -39,4 +39,4 @@ def test_site_search_page_stays_in_its_tenant(twin_pages, client_a, client_b, mo
     assert response_a.status_code == 200 and response_b.status_code == 200
     assert b'href="/alpha-care/"' in response_a.content and b"beta-" not in response_a.content
     assert b'href="/beta-care/"' in response_b.content and b"alpha-" not in response_b.content
-    assert b"<mark>espresso</mark>" in response_a.content or mode == Mode.SEMANTIC
+    assert b"<mark>espresso</mark>" in response_a.content, response_a.content.decode()

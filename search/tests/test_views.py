@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.tests.conftest import page_publish_indexed, paragraph
+from search.tests.utils import page_publish_indexed, paragraph
 from search.views import MODE_UNKNOWN
 
 
