@@ -86,6 +86,21 @@ def public_client(db):
     return Client(HTTP_HOST="localhost")
 
 
+@pytest.fixture
+def tokens_a(client_a, editor_a):
+    """An access and refresh token of tenant A's editor, obtained through the API."""
+    from api.tests.utils import token_pair
+
+    return token_pair(client_a, editor_a)
+
+
+@pytest.fixture
+def tokens_b(client_b, editor_b):
+    from api.tests.utils import token_pair
+
+    return token_pair(client_b, editor_b)
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, tmp_path_factory):
     """A real `celery worker` process on the test database and broker (a

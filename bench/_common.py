@@ -106,6 +106,30 @@ def results_write(name: str, figures: dict) -> Path:
     return path
 
 
+def session_start(argv: list[str], *, cwd: Path, env: dict, url: str, what: str) -> subprocess.Popen:
+    """A server process in its own session (setsid: no scheduling stall shared with wrk),
+    output discarded; returned once `url` answers (else stopped, and RuntimeError)."""
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        http_wait(url, proc, what=what)
+    except RuntimeError:
+        session_stop(proc)
+        raise
+    return proc
+
+
+def session_stop(proc: subprocess.Popen) -> None:
+    """SIGTERM to the process's whole session, SIGKILL after 20 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 class Server:
     """gunicorn (2 sync workers, or gthread with `threads` > 1) or granian (WSGI, 2
     workers) serving config.wsgi on the benchmark's database, in its own session
@@ -129,30 +153,15 @@ class Server:
         # No search model warming in the workers while wrk measures pages (config/wsgi.py):
         # these benchmarks never search, and the load would steal the first seconds' CPU.
         environ = {**os.environ, "HTTPS": "0", "DEBUG": "0", "LOG_LEVEL": "WARNING", "SEARCH_WARM_START": "0", **env}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", *cmd],
-            cwd=cwd,
-            env=environ,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self.proc = session_start(
+            [sys.executable, "-m", *cmd], cwd=cwd, env=environ, url=self.url("/healthz"), what=kind
         )
-        try:
-            http_wait(self.url("/healthz"), self.proc, what=kind)
-        except RuntimeError:
-            self.stop()
-            raise
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+        session_stop(self.proc)
 
 
 def services_stop(keep: bool = False) -> None:

@@ -37,7 +37,19 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, Server, free_port, http_wait, load_average, results_write, seed_stack_command, wrk, wrk_ensure
+from _common import (
+    ROOT,
+    Server,
+    free_port,
+    http_wait,
+    load_average,
+    results_write,
+    seed_stack_command,
+    session_start,
+    session_stop,
+    wrk,
+    wrk_ensure,
+)
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -103,15 +115,9 @@ class SeedStack:
         self.work, dsn = Path(said["work copy"]), said["dsn"]
         self.port = free_port(PORTS)
         env = {**os.environ, "CAW_DSN": dsn, "CAW_POOL_SIZE": "4", "CAW_POOL_RESET": "stock"}
-        self.proc = subprocess.Popen(
-            seed_stack_command(self.work, self.port),
-            cwd=self.work,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        self.proc = session_start(
+            seed_stack_command(self.work, self.port), cwd=self.work, env=env, url=self.url("/hello"), what="seed stack"
         )
-        _wait_200(self.url("/hello"))
         for path in ("/bench", "/api/pages/bench"):
             _wait_200(self.url(path))
 
@@ -119,11 +125,7 @@ class SeedStack:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
-        import signal
-
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=20)
+        session_stop(self.proc)
         subprocess.run([str(self.work / ".venv" / "bin" / "python"), "pg.py", "stop"], cwd=self.work, check=False)
 
 

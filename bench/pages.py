@@ -23,7 +23,6 @@ Needs Debian's `wrk` (`apt-get install -y wrk`; installed here when missing and 
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,11 +32,12 @@ from pathlib import Path
 from _common import (
     Server,
     free_port,
-    http_wait,
     load_average,
     results_write,
     seed_stack_command,
     services_stop,
+    session_start,
+    session_stop,
     wrk,
     wrk_ensure,
 )
@@ -269,17 +269,12 @@ class Anchor:
         self._pg(python, "seed", str(ROOT / "content" / "fixtures" / "page20.json"))
         env = {**os.environ, "CAW_DSN": self._pg(python, "dsn"), "CAW_POOL_SIZE": "4", "PYTHONWARNINGS": "ignore"}
         self.port = free_port(PORTS)
-        self.proc = subprocess.Popen(
-            seed_stack_command(work, self.port),
-            cwd=work,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            http_wait(self.url("/hello"), self.proc, what="the seed stack")
+            self.proc = session_start(
+                seed_stack_command(work, self.port), cwd=work, env=env, url=self.url("/hello"), what="the seed stack"
+            )
         except RuntimeError:
+            self.proc = None
             self.stop()
             raise
 
@@ -292,9 +287,8 @@ class Anchor:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=20)
+        if self.proc is not None:
+            session_stop(self.proc)
         if self.pg_started:
             self._pg(str(self.work / ".venv" / "bin" / "python"), "stop")
 

@@ -4,17 +4,7 @@ utils.py)."""
 import pytest
 from django_tenants.utils import tenant_context
 
-from api.tests.utils import token_pair, user_with_perms
-
-
-@pytest.fixture
-def tokens_a(client_a, editor_a):
-    return token_pair(client_a, editor_a)
-
-
-@pytest.fixture
-def tokens_b(client_b, editor_b):
-    return token_pair(client_b, editor_b)
+from api.tests.utils import user_with_perms
 
 
 @pytest.fixture

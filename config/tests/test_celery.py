@@ -59,3 +59,13 @@ def test_worker_refills_the_spare_pool_after_a_provisioning(celery_worker, djang
     assert len(after) == settings.TENANT_SPARE_POOL_SIZE  # and no further
     assert len(made) == 1 and taken not in after.values()
     assert made_schemas == made  # the new spare's schema was cloned
+
+
+def test_idle_wait_returns_only_after_a_scheduled_task_has_run(celery_worker):
+    """The check the events tests use instead of sleeping: a task waiting for its
+    countdown in the worker counts as work left."""
+    with schema_context("alpha"):
+        result = tenant_whoami.apply_async(countdown=2)
+    celery_worker.idle_wait()
+    assert result.ready()
+    assert result.get(timeout=1)["schema"] == "alpha"

@@ -11,16 +11,6 @@ from images.tests.utils import photo, upload
 from images.validation import FOCAL_OUT_OF_RANGE
 
 
-@pytest.fixture
-def tokens_a(client_a, editor_a):
-    return token_pair(client_a, editor_a)
-
-
-@pytest.fixture
-def tokens_b(client_b, editor_b):
-    return token_pair(client_b, editor_b)
-
-
 def _key(tenant, scopes) -> dict:
     from api.services import api_key_create
 
