@@ -144,7 +144,7 @@ def _until_200(port: int, seconds: float) -> float:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_stops_the_web_server_and_exits_cleanly(signum, tmp_path):
     env = service_env(SEARCH_WARM_START="0")
-    run = BinRun(env, free_port(range(8300, 8350)), tmp_path / "run.log", "--no-demo", "--no-worker")
+    run = BinRun(env, free_port(), tmp_path / "run.log", "--no-demo", "--no-worker")
     try:
         run.wait_for(BANNER, START_SECONDS)
         assert _get(run.port, "/healthz")[0] == 200
@@ -162,7 +162,7 @@ def test_a_stop_signal_stops_the_web_server_and_exits_cleanly(signum, tmp_path):
 def test_a_closed_output_does_not_cut_the_cleanup_short(tmp_path):
     # bin/run piped to a reader that goes away (`bin/run | head`, a closed terminal): its
     # next lines meet a broken pipe, and it must still stop everything it started.
-    port = free_port(range(8300, 8350))
+    port = free_port()
     cmd = [sys.executable, "-m", "config.run", "--no-demo", "--no-worker", "--workers", "1", "--port", str(port)]
     env = service_env(SEARCH_WARM_START="0")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -203,7 +203,7 @@ def run_env(tmp_path_factory):
 
 
 def test_stop_and_start_at_once_ten_times_always_serves_and_leaves_nothing_behind(run_env, tmp_path):
-    port = free_port(range(8400, 8450))
+    port = free_port()
     data_dir = Path(run_env["DATA_DIR"])
     # The warm start has a test of its own (below); here it would only load torch 11 times.
     env = dict(run_env, SEARCH_WARM_START="0")
@@ -242,7 +242,7 @@ def test_a_run_waits_while_the_owner_of_the_data_dir_is_stopping_then_starts(run
     lock = runlock.RunLock(data_dir, url="http://localhost:1/")
     lock.acquire(wait=0)
     lock.publish("stopping")
-    run = BinRun(run_env, free_port(range(8400, 8450)), tmp_path / "run.log", "--setup-only")
+    run = BinRun(run_env, free_port(), tmp_path / "run.log", "--setup-only")
     try:
         run.wait_for(f"==> waiting for bin/run PID {os.getpid()} to finish stopping (up to 30 s)", 30)
         time.sleep(2)
@@ -261,7 +261,7 @@ def serving(run_env, tmp_path_factory):
     and every page request through PostgreSQL and Redis (no page cache, no per-process host
     cache), so an outage of either shows. Records what /readyz said while it started."""
     env = dict(run_env, CONTENT_PAGE_CACHE="0", DOMAIN_LOCAL_CACHE_SECONDS="0")
-    run = BinRun(env, free_port(range(8450, 8500)), tmp_path_factory.mktemp("serving") / "run.log", "--workers", "1")
+    run = BinRun(env, free_port(), tmp_path_factory.mktemp("serving") / "run.log", "--workers", "1")
     run.readiness_seen = []
     try:
         deadline = time.monotonic() + START_SECONDS
@@ -291,7 +291,7 @@ def test_the_search_model_loads_when_the_worker_starts_and_the_banner_waits_for_
 
 
 def test_a_second_run_on_the_same_data_dir_exits_at_once_naming_the_first(serving, run_env, tmp_path):
-    second = BinRun(run_env, free_port(range(8500, 8550)), tmp_path / "second.log")
+    second = BinRun(run_env, free_port(), tmp_path / "second.log")
     try:
         returncode = second.proc.wait(timeout=15)
     finally:

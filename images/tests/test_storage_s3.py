@@ -22,9 +22,9 @@ CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": 
 def s3_endpoint():
     from moto.server import ThreadedMotoServer
 
-    from config.testing import port_free
+    from config.testing import free_port
 
-    port = next(p for p in range(8250, 8300) if port_free(p))
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
