@@ -215,27 +215,22 @@ def domain_add(*, tenant: Tenant, domain: str, is_primary: bool = False) -> Doma
     with _errors_on("domain"):
         domain_validate(domain)
     with transaction.atomic():
-        if is_primary:
-            _primary_clear(tenant_id=tenant.pk)
+        # The primary-domain rule is applied by the save (domain_primary_set says which).
         created = Domain.objects.create(domain=domain, tenant=tenant, is_primary=is_primary)
         transaction.on_commit(lambda: hostname_cache_clear([domain]), robust=True)
     return created
 
 
 def domain_primary_set(*, domain: Domain, is_primary: bool = True) -> Domain:
-    """Make `domain` its tenant's primary domain (the one its links and the admin name),
-    or stop it being primary. A tenant has at most one: the others stop being primary."""
+    """Mark `domain` as its tenant's primary domain (the one its links and the admin name),
+    or not. The rule is django-tenants' own, applied by every save of a Domain
+    (`DomainMixin.save`), so it holds for domain_add and provisioning too: a tenant with
+    domains has exactly one primary; marking one un-marks the others, and the only primary
+    domain stays primary when un-marked (mark another one instead)."""
     with transaction.atomic():
-        if is_primary:
-            _primary_clear(tenant_id=domain.tenant_id)
         domain.is_primary = is_primary
         domain.save(update_fields=["is_primary"])
     return domain
-
-
-def _primary_clear(*, tenant_id: int) -> None:
-    """The one-primary-domain rule: called before a domain of the tenant becomes primary."""
-    Domain.objects.filter(tenant_id=tenant_id, is_primary=True).update(is_primary=False)
 
 
 def domain_remove(*, domain: Domain) -> None:
