@@ -10,16 +10,20 @@ from api.errors import BodyInvalid, BodyNotObject, PayloadTooLarge, input_refuse
 from config.json_input import JsonInvalid, JsonRefused, json_loads, text_problem
 
 
+def content_length(request: HttpRequest) -> int:
+    """The size the client declares (0 when it declares none or nonsense): checked before
+    a body is read, so an announced large body is refused unread."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def body_read(request: HttpRequest, *, limit: int) -> bytes:
     """The raw body, refused (PayloadTooLarge, a 413) past `limit` bytes: the declared
-    Content-Length is checked first, so an announced large body is never read; a body
-    without one is checked after reading (Django's DATA_UPLOAD_MAX_MEMORY_SIZE still bounds
-    that read)."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
+    Content-Length is checked first; a body without one is checked after reading (Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE still bounds that read)."""
+    if content_length(request) > limit:
         raise PayloadTooLarge(limit)
     body = request.body
     if len(body) > limit:
