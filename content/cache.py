@@ -122,6 +122,17 @@ def _local_keep(local_key, generation: bytes, entry: dict) -> None:
     _local[local_key] = (generation, entry)
 
 
+def generation_key() -> str:
+    """The current tenant's generation key (its schema is in it)."""
+    return cache.make_key(GENERATION_KEY)
+
+
+def generation_is(key: str, generation: bytes) -> bool:
+    """Whether the generation stored at `key` (generation_key, read in its tenant) is still
+    `generation`: one GET. Raises RedisError."""
+    return _client().get(key) == generation
+
+
 def page_cache_set(slug: str, entry: dict, *, generation: bytes | None) -> None:
     """Store `entry` unless the tenant's pages were invalidated since `generation` was read
     (page_cache_get, before the page was read from the database)."""
