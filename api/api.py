@@ -2,12 +2,12 @@
 
 Secure by default: every operation needs a JWT of this tenant unless it says otherwise
 (`auth=None` for logging in, `ApiKeyAuth(scope)` for partner keys). Errors are problem+json
-(api.errors); rate limits per key, user and IP (api.throttles). Routers live in
+(api.errors, api.problem_api); rate limits per key, user and IP (api.throttles). Routers live in
 api/routers/<resource>.py and call the apps' services and selectors.
 """
 
 from api.auth import JWTAuth
-from api.errors import ProblemAPI
+from api.problem_api import ProblemAPI
 from api.routers.auth import router as auth_router
 from api.routers.events import router as events_router
 from api.routers.images import router as images_router

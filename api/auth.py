@@ -53,9 +53,11 @@ _API_KEY_SHAPE = re.compile(r"^(?P<prefix>[A-Za-z0-9]{1,32})\.(?P<secret>[A-Za-z
 KEY_SCOPE_MISSING = "The API key lacks the scope {scope!r}."
 
 
-def current_schema(request: HttpRequest) -> str:
-    tenant = getattr(request, "tenant", None)
-    return tenant.schema_name if tenant is not None else connection.schema_name
+def token_tenant_current(token) -> bool:
+    """Whether `token` (access or refresh) was issued on the current tenant: its tenant
+    claim is the schema this connection is in (TenantMainMiddleware set it from the
+    host). Every check of the claim is this one."""
+    return token.get(TENANT_CLAIM) == connection.schema_name
 
 
 @functools.lru_cache(maxsize=4096)
@@ -88,7 +90,7 @@ class JWTAuth(HttpBearer):
             access.check_exp(current_time=aware_utcnow())
         except TokenError as exc:
             raise AuthenticationError(message=TOKEN_INVALID) from exc
-        if access.get(TENANT_CLAIM) != current_schema(request):
+        if not token_tenant_current(access):
             raise AuthenticationError(message=TOKEN_WRONG_TENANT)
         user_id = access.get(jwt_settings.USER_ID_CLAIM)
         deny_keys = token_deny_keys(access)

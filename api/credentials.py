@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from redis import RedisError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from api.models import ApiKey
@@ -118,11 +119,17 @@ def state_drop(state_keys) -> None:
 # --- users ---
 
 
+def token_user_get(user_id):
+    """The active user a token's user claim names, or None: every token check (an access
+    token on each call, a refresh token when it is rotated) loads its user with this."""
+    return get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: user_id, "is_active": True}).first()
+
+
 def user_state_load(user_id) -> dict | None:
     """The state of an active user from the database (one query, two more for the
     permissions of a user who is not a superuser), or None."""
     user_model = get_user_model()
-    user = user_model.objects.filter(pk=user_id, is_active=True).first()
+    user = token_user_get(user_id)
     if user is None:
         return None
     fields = {

@@ -2,28 +2,30 @@
 
 Every client error is `application/problem+json` (RFC 9457) with a `detail` sentence and an
 `errors` list of `{loc, msg, type}`, where `loc` is the JSON path of the bad input
-(`["body", "blocks", 3, "level"]`). Routers raise; the handlers registered by
-`problem_handlers_register` turn exceptions into that shape, so a view never builds an error
-response itself and bad input never reaches Django's 500 page.
+(`["body", "blocks", 3, "level"]`). Routers raise the apps' own exceptions (a webhook's
+`SignatureError`, a batch's `EventsInvalid`, a service's `ValidationError` keyed by field);
+the handlers registered by `problem_handlers_register` map each to its status and shape
+once, so a view never builds an error response itself and bad input never reaches Django's
+500 page. The API class that registers them is `api.problem_api.ProblemAPI`; the parser that
+refuses bad input before a view runs is `api.parser.LimitedParser`.
 """
 
-import functools
 import json
 import math
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.parser import Parser
 
-from api.renderers import OrjsonRenderer
 from config.errors import server_error_response
-from config.json_input import JsonInvalid, JsonRefused, json_loads, text_problem
 from content.exceptions import PageInvalid
+from events.services.webhooks import EndpointNotFound
+from events.signatures import MalformedError, SignatureError
+from events.validation import EventsInvalid
 from images.validation import ImageInvalid
 from logins.limits import LoginLocked
 
@@ -38,6 +40,7 @@ BODY_NOT_JSON = "The request body is not valid JSON: {error}"
 BODY_NOT_OBJECT = "The request body must be a JSON object."
 THROTTLED = "Too many requests: retry after {wait} seconds."
 METHOD_NOT_ALLOWED = "Method {method} is not allowed here: use {allowed}."
+EVENTS_INVALID = "{count} field(s) of the batch are invalid; nothing was stored."
 
 # The client errors this API answers with, each documented per operation in OpenAPI.
 # (ninja.responses.codes_4xx lacks 413 and lists codes no operation here can send.)
@@ -49,7 +52,6 @@ __all__ = [
     "PayloadTooLarge",
     "Problem",
     "ProblemError",
-    "ProblemAPI",
     "codes_4xx",
     "problem_response",
 ]
@@ -76,8 +78,14 @@ class ApiPermissionDenied(AuthorizationError):
 
 
 class PayloadTooLarge(HttpError):
+    """A body over the limit of where it was sent (API_MAX_BODY_BYTES for JSON operations,
+    EVENTS_WEBHOOK_MAX_BYTES for webhooks): 413, refused before it is read when it says its
+    size (api.parser.body_read)."""
+
     def __init__(self, limit: int) -> None:
-        super().__init__(status_code=413, message=BODY_TOO_LARGE.format(limit=limit))
+        message = BODY_TOO_LARGE.format(limit=limit)
+        self.errors = [{"loc": ["body"], "msg": message, "type": "too_large"}]
+        super().__init__(status_code=413, message=message)
 
 
 class BodyInvalid(HttpError):
@@ -103,7 +111,9 @@ class InputRefused(HttpError):
         super().__init__(status_code=422, message=INVALID_INPUT)
 
 
-def _refused(source: str, problems) -> InputRefused:
+def input_refused(source: str, problems) -> InputRefused:
+    """The 422 for text the database cannot store, at each `(loc, msg)` of `problems`
+    under `source` ("body", "query", "form", "path")."""
     return InputRefused([{"loc": [source, *loc], "msg": msg, "type": "value_error"} for loc, msg in problems])
 
 
@@ -112,69 +122,16 @@ def problem_response(status: int, detail: str, errors: list[dict] | None = None)
     return HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
-class LimitedParser(Parser):
-    """ninja's parser, the one place where client input enters the API.
-
-    The body: its size is checked before it is read (the declared Content-Length first, so
-    nothing is read; a body without one after reading, and Django's own
-    DATA_UPLOAD_MAX_MEMORY_SIZE still bounds that), then it is parsed by
-    `config.json_input.json_loads`: broken JSON is a 400, JSON holding NUL, lone surrogates,
-    NaN, duplicate keys or nesting beyond 64 levels a 422 with each place's JSON path
-    (`["body", "title"]`). Query strings get the same text check (`["query", "q"]`), and
-    path parameters too, in `_api_view` (`["path", "slug"]`).
-    """
-
-    def parse_body(self, request: HttpRequest):
-        limit = settings.API_MAX_BODY_BYTES
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > limit:
-            raise PayloadTooLarge(limit)
-        body = request.body
-        if len(body) > limit:
-            raise PayloadTooLarge(limit)
-        try:
-            data = json_loads(body)
-        except JsonInvalid as exc:
-            raise BodyInvalid(str(exc)) from exc
-        except JsonRefused as exc:
-            raise _refused("body", exc.problems) from exc
-        if not isinstance(data, dict):
-            raise BodyNotObject()
-        return data
-
-    def parse_querydict(self, data, list_fields, request: HttpRequest):
-        problems = [
-            ([key], problem)
-            for key in data
-            for value in (key, *data.getlist(key))
-            if isinstance(value, str) and (problem := text_problem(value))
-        ]
-        if problems:
-            raise _refused("query" if data is request.GET else "form", problems)
-        return super().parse_querydict(data, list_fields, request)
+def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
+    """ninja's 405 for a method no operation takes, as a problem (it keeps its Allow header)."""
+    response = problem_response(405, METHOD_NOT_ALLOWED.format(method=request.method, allowed=allowed))
+    response["Allow"] = allowed
+    return response
 
 
-def _api_view(view):
-    """Wraps each operation's view: a path parameter is text too (`/api/pages/a%00b` is a
-    422, not a query with a NUL in it), and ninja's 405 for a method no operation takes is
-    a problem like every other answer (it keeps its Allow header)."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        problems = [([name], problem) for name, value in kwargs.items() if (problem := text_problem(str(value)))]
-        if problems:
-            return _http_error(request, _refused("path", problems))
-        response = view(request, *args, **kwargs)
-        if isinstance(response, HttpResponseNotAllowed):
-            allowed = response["Allow"]
-            response = problem_response(405, METHOD_NOT_ALLOWED.format(method=request.method, allowed=allowed))
-            response["Allow"] = allowed
-        return response
-
-    return wrapped
+def unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any path under the API that no operation matches: a problem, not Django's HTML 404."""
+    return problem_response(404, NOT_FOUND)
 
 
 def _loc(loc) -> list[str | int]:
@@ -255,11 +212,20 @@ def _http_error(request, exc: HttpError) -> HttpResponse:
 
 
 def _too_large(request, exc) -> HttpResponse:
-    return problem_response(413, BODY_TOO_LARGE.format(limit=settings.API_MAX_BODY_BYTES))
+    """Django refused to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE: the same 413."""
+    return _http_error(request, PayloadTooLarge(settings.API_MAX_BODY_BYTES))
 
 
-def _unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
-    return problem_response(404, NOT_FOUND)
+def _webhook_problem(status: int, loc: list):
+    def handler(request, exc: Exception) -> HttpResponse:
+        return problem_response(status, str(exc), [{"loc": loc, "msg": str(exc), "type": "webhook"}])
+
+    return handler
+
+
+def _events_invalid(request, exc: EventsInvalid) -> HttpResponse:
+    errors = [{"loc": e.loc, "msg": e.msg, "type": "event"} for e in exc.errors]
+    return problem_response(422, EVENTS_INVALID.format(count=len(errors)), errors)
 
 
 def _login_locked(request, exc: LoginLocked) -> HttpResponse:
@@ -289,54 +255,8 @@ def problem_handlers_register(api: NinjaAPI) -> None:
     api.add_exception_handler(PageInvalid, _page_invalid)
     api.add_exception_handler(ImageInvalid, _image_invalid)
     api.add_exception_handler(LoginLocked, _login_locked)
+    api.add_exception_handler(EndpointNotFound, _webhook_problem(404, ["path", "slug"]))
+    api.add_exception_handler(SignatureError, _webhook_problem(401, ["header"]))
+    api.add_exception_handler(MalformedError, _webhook_problem(400, ["body"]))
+    api.add_exception_handler(EventsInvalid, _events_invalid)
     api.add_exception_handler(Exception, _server_error)  # looked up by the exception's MRO: the last resort
-
-
-class ProblemAPI(NinjaAPI):
-    """A NinjaAPI whose errors are problem+json, and whose OpenAPI document says so.
-
-    Successes are rendered by orjson (api.renderers).
-
-    ninja documents every response under the renderer's media type (application/json); the
-    4xx answers are problem+json, so the document is corrected here to match what is sent
-    (schemathesis checks the content type of every response against it).
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("parser", LimitedParser())
-        kwargs.setdefault("renderer", OrjsonRenderer())
-        super().__init__(*args, **kwargs)
-        problem_handlers_register(self)
-
-    def _get_urls(self):
-        """Every operation's view wrapped by `_api_view`, and a
-        last route answering a problem+json 404 for any path under the API that no operation
-        matches, instead of Django's HTML page (clients parse one shape)."""
-        from django.urls import re_path
-        from django.views.decorators.csrf import csrf_exempt
-
-        urls = super()._get_urls()
-        for pattern in urls:
-            pattern.callback = _api_view(pattern.callback)
-        # [\s\S]: any character, newlines too (a `path` converter's `.+` stops at them).
-        return [*urls, re_path(r"^(?P<rest>[\s\S]+)$", csrf_exempt(_unknown_path))]
-
-    def validation_error_from_error_contexts(self, error_contexts):
-        """ninja puts the parameter's name into the loc of a single body schema
-        (`["body", "payload", "title"]`); clients see the body as sent: `["body", "title"]`."""
-        error = super().validation_error_from_error_contexts(error_contexts)
-        names = {getattr(context.model, "__read_from_single_attr__", None) for context in error_contexts} - {None}
-        for item in error.errors:
-            loc = tuple(item.get("loc", ()))
-            if len(loc) >= 2 and loc[0] == "body" and loc[1] in names:
-                item["loc"] = (loc[0], *loc[2:])
-        return error
-
-    def get_openapi_schema(self, *args, **kwargs):
-        schema = super().get_openapi_schema(*args, **kwargs)
-        for path_item in schema.get("paths", {}).values():
-            for operation in path_item.values():
-                for status, response in operation.get("responses", {}).items():
-                    if str(status).startswith("4") and "content" in response:
-                        response["content"] = {PROBLEM_CONTENT_TYPE: next(iter(response["content"].values()))}
-        return schema

@@ -4,7 +4,7 @@ Same auth endpoints and error shape as the tenant API; its tokens carry tenant c
 "public" and every other operation needs a platform admin (api.routers.platform).
 """
 
-from api.errors import ProblemAPI
+from api.problem_api import ProblemAPI
 from api.routers.auth import router as auth_router
 from api.routers.platform import PlatformAdminAuth
 from api.routers.platform import router as tenants_router

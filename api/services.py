@@ -3,7 +3,7 @@
 import secrets
 from datetime import UTC, datetime
 
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -13,7 +13,8 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, UntypedToken
 
-from api.auth import TENANT_CLAIM, api_key_digest, token_password_current
+from api.auth import TENANT_CLAIM, api_key_digest, token_password_current, token_tenant_current
+from api.credentials import token_user_get
 from api.models import ApiKey
 from api.revocation import SESSION_CLAIM, token_revoke, token_revoked
 from logins.limits import LoginLocked
@@ -115,7 +116,7 @@ def _refresh_load(raw: str) -> RefreshToken:
         refresh = RefreshToken(raw)
     except TokenError as exc:
         raise AuthenticationError(message=REFRESH_INVALID) from exc
-    if refresh.get(TENANT_CLAIM) != connection.schema_name:
+    if not token_tenant_current(refresh):
         raise AuthenticationError(message=REFRESH_INVALID)
     return refresh
 
@@ -130,11 +131,7 @@ def token_refresh(*, refresh: str) -> dict:
         OutstandingToken.objects.select_for_update().filter(jti=old[jwt_settings.JTI_CLAIM]).first()
         if BlacklistedToken.objects.filter(token__jti=old[jwt_settings.JTI_CLAIM]).exists():
             raise AuthenticationError(message=REFRESH_INVALID)
-        user = (
-            get_user_model()
-            .objects.filter(**{jwt_settings.USER_ID_FIELD: old.get(jwt_settings.USER_ID_CLAIM), "is_active": True})
-            .first()
-        )
+        user = token_user_get(old.get(jwt_settings.USER_ID_CLAIM))
         if user is None or not token_password_current(old, user):
             raise AuthenticationError(message=REFRESH_INVALID)
         old.blacklist()
@@ -150,7 +147,7 @@ def token_verify(*, token: str) -> None:
             RefreshToken(token)  # checks the blacklist too
     except TokenError as exc:
         raise AuthenticationError(message=TOKEN_INVALID) from exc
-    if untyped.get(TENANT_CLAIM) != connection.schema_name:
+    if not token_tenant_current(untyped):
         raise AuthenticationError(message=TOKEN_INVALID)
     if untyped.get(jwt_settings.TOKEN_TYPE_CLAIM) == "access" and token_revoked(untyped):
         raise AuthenticationError(message=TOKEN_INVALID)
@@ -174,4 +171,4 @@ def _access_of_this_tenant(raw: str | None) -> AccessToken | None:
         access = AccessToken(raw)
     except TokenError:
         return None  # expired or not ours: nothing left to revoke
-    return access if access.get(TENANT_CLAIM) == connection.schema_name else None
+    return access if token_tenant_current(access) else None

@@ -7,6 +7,7 @@ window. The cache's key function prefixes the tenant's schema, so tenants never 
 Rates come from settings (env API_RATE_LIMIT_*), read per request so they can be changed in tests.
 """
 
+import logging
 import time
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from api.models import ApiKey
 from config.cache import redis_pipeline
 from config.outage import outage_log
 
+logger = logging.getLogger(__name__)
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_INVALID = "Rate {rate!r} is invalid: use '<count>/<period>' with period s, m, h or d (e.g. '600/m')."
 
@@ -136,3 +138,21 @@ class KeyThrottle(FixedWindowThrottle):
 
 def throttles() -> list[FixedWindowThrottle]:
     return [AnonThrottle(), UserThrottle(), KeyThrottle()]
+
+
+class FailOpen(BaseThrottle):
+    """A throttle that lets the call through when Redis (its counter) is down: an
+    accepted event is worth more than an exact rate limit during an outage."""
+
+    def __init__(self, throttle):
+        self.throttle = throttle
+
+    def allow_request(self, request) -> bool:
+        try:
+            return self.throttle.allow_request(request)
+        except (RedisError, OSError):
+            logger.warning("throttle counter unavailable; request let through")
+            return True
+
+    def wait(self):
+        return self.throttle.wait()

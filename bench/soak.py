@@ -622,7 +622,7 @@ def verify(soak: Soak, meta: FakeMeta) -> dict:
     from django_tenants.utils import schema_context
 
     from content.models import Page
-    from events.models import ConversionEvent, Status, WebhookEvent
+    from events.models import ConversionEvent, WebhookEvent
     from search.models import Chunk
 
     with meta.lock:
@@ -649,10 +649,10 @@ def verify(soak: Soak, meta: FakeMeta) -> dict:
                 conversions[c["event_id"]].append(c)
             for evt, session in hooks.items():
                 row, sent = rows.get(evt), conversions.get(session, [])
-                if row is None or row["status"] != Status.DONE:
+                if row is None or row["status"] != WebhookEvent.Status.DONE:
                     result["webhooks_not_processed"] += 1
                     problems.append(f"{schema} webhook {evt}: {row and row['status']}")
-                elif len(sent) != 1 or sent[0]["status"] != ConversionEvent.State.SENT:
+                elif len(sent) != 1 or sent[0]["status"] != ConversionEvent.Status.SENT:
                     result["webhooks_conversion_not_sent_once"] += 1
                     problems.append(f"{schema} webhook {evt}: conversions {[c['status'] for c in sent]}")
                 else:
@@ -660,7 +660,7 @@ def verify(soak: Soak, meta: FakeMeta) -> dict:
                 result["webhook_attempts_over_1"] += bool(row and row["attempts"] > 1)
             for event_id in events:
                 sent = conversions.get(event_id, [])
-                if len(sent) != 1 or sent[0]["status"] != ConversionEvent.State.SENT:
+                if len(sent) != 1 or sent[0]["status"] != ConversionEvent.Status.SENT:
                     result["events_not_stored_and_sent_once"] += 1
                     problems.append(f"{schema} event {event_id}: {[c['status'] for c in sent]}")
                 else:

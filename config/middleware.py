@@ -5,7 +5,7 @@ reads the URL: an admin list filter (`?status__exact=%00`), the site search (`?q
 page slug. Each would be a DataError (a 500) deep inside code we do not own. Lone
 surrogates cannot arrive this way (Django decodes URLs as UTF-8, replacing what is not),
 and form fields already refuse NUL (Django's CharField). The API checks its own query and
-path parameters in its parser, naming the parameter (api.errors), so /api/ is left to it.
+path parameters (api.parser, api.problem_api), naming the parameter, so /api/ is left to it.
 """
 
 from config.errors import API_PREFIX, bad_request

@@ -23,6 +23,7 @@ from django.urls import Resolver404, resolve
 from django_tenants.utils import get_public_schema_name
 
 from content.models import SLUG_RE
+from content.replay import replay_mark
 from content.responses import cached_page_response, is_anonymous, visitor_page_response
 
 # The catch-all page view's URL name (content/urls.py).
@@ -45,7 +46,9 @@ class CachedPageMiddleware:
             slug = path.strip("/")
             if SLUG_RE.match(slug):
                 response = cached_page_response(request, slug) if settings.CONTENT_PAGE_CACHE else None
-                if response is None and self._routed_to_page_view(request, path):
+                if response is not None:
+                    replay_mark(request, generation=request.page_cache_generation)
+                elif self._routed_to_page_view(request, path):
                     response = visitor_page_response(request, slug)
                     request.page_not_published = response is None  # the view answers 404 at once
                 if response is not None:

@@ -14,6 +14,12 @@ class Scheme(models.TextChoices):
     STANDARD = "standard", "Standard Webhooks (webhook-signature)"
 
 
+# A webhook endpoint's slug, also checked on /api/webhooks/<slug>/ before any lookup:
+# SlugField's characters (validate_slug), at most WEBHOOK_SLUG_MAX_LENGTH of them.
+WEBHOOK_SLUG_MAX_LENGTH = 60
+WEBHOOK_SLUG_PATTERN = rf"^[-a-zA-Z0-9_]{{1,{WEBHOOK_SLUG_MAX_LENGTH}}}$"
+
+
 class WebhookEndpoint(models.Model):
     """Where one provider posts: /api/webhooks/<slug>/.
 
@@ -22,7 +28,7 @@ class WebhookEndpoint(models.Model):
     """
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=WEBHOOK_SLUG_MAX_LENGTH, unique=True)
     scheme = models.CharField(max_length=20, choices=Scheme.choices)
     secrets = models.TextField(help_text="One signing secret per line; all of them verify (rotation).")
     is_active = models.BooleanField(default=True)
@@ -36,14 +42,13 @@ class WebhookEndpoint(models.Model):
         return [line.strip() for line in self.secrets.splitlines() if line.strip()]
 
 
-class Status(models.TextChoices):
-    PENDING = "pending", "pending"
-    DONE = "done", "done"
-    FAILED = "failed", "failed"
-
-
 class WebhookEvent(models.Model):
     """One verified delivery, stored before it is processed (the inbox/outbox row)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.PROTECT, related_name="events")
     provider_event_id = models.CharField(max_length=255)
@@ -94,7 +99,7 @@ class ConversionEvent(models.Model):
         API = "api", "API"
         WEBHOOK = "webhook", "webhook"
 
-    class State(models.TextChoices):
+    class Status(models.TextChoices):
         PENDING = "pending", "pending"
         SENT = "sent", "sent"
         REJECTED = "rejected", "rejected by Meta"
@@ -115,7 +120,7 @@ class ConversionEvent(models.Model):
     webhook_event = models.OneToOneField(
         WebhookEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversion"
     )
-    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 from django.db import connection
 
-from events.models import WebhookEndpoint
+from events.models import WEBHOOK_SLUG_PATTERN, WebhookEndpoint
 
 # The endpoint is read on every delivery, so each process keeps the ones it has seen
 # (per tenant schema and slug). No round trip checks the copy: the INSERT that stores a
@@ -16,7 +16,7 @@ from events.models import WebhookEndpoint
 # across processes. Saving or deleting an endpoint through services also drops this
 # process's copy at once.
 LOCAL_ENDPOINTS_MAX = 1024
-_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+_SLUG = re.compile(WEBHOOK_SLUG_PATTERN)
 _FIELDS = ("id", "name", "slug", "scheme", "secrets", "is_active")
 _local: OrderedDict[tuple[str, str], dict] = OrderedDict()
 _local_lock = threading.Lock()

@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 
 from events import services
 from events.validation import EventsInvalid
+from tenants.selectors import tenant_list_live
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def webhook_process(self, pk: int) -> str:
 
 @shared_task(**RELIABLE)
 def webhook_process_batch(pks: list[int]) -> dict:
-    """Deliveries stored together, sent as one message (services._WebhookSender): each is
+    """Deliveries stored together, sent as one message (services.webhooks._WebhookSender): each is
     processed as `webhook_process` processes it; one that fails is retried on its own.
     Redelivered after a crash, the ones already done are skipped (row lock + status)."""
     outcome = {}
@@ -71,11 +72,9 @@ def conversions_deliver(self) -> None:
 @shared_task(**RELIABLE)
 def outbox_sweep(grace_seconds: float | None = None) -> dict:
     """Run by beat in the public schema: re-send what each live tenant left pending."""
-    from tenants.models import Tenant
-
     grace = settings.EVENTS_OUTBOX_GRACE_SECONDS if grace_seconds is None else grace_seconds
     summary = {}
-    for tenant in Tenant.objects.filter(state=Tenant.State.LIVE):
+    for tenant in tenant_list_live():
         with tenant_context(tenant):
             webhooks, delivered = services.outbox_sweep_tenant(grace_seconds=grace)
         if webhooks or delivered:

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, User
 
 from tenants import services
 from tenants.models import Domain, Tenant
+from tenants.selectors import tenant_list_live
 
 
 class PlatformAdminSite(admin.AdminSite):
@@ -58,7 +59,7 @@ class TenantAdmin(admin.ModelAdmin):
     actions = ["deactivate", "activate"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(state=Tenant.State.LIVE).prefetch_related("domains")
+        return tenant_list_live().prefetch_related("domains")
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -123,12 +124,12 @@ class DomainAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "tenant":
-            kwargs["queryset"] = Tenant.objects.filter(state=Tenant.State.LIVE)
+            kwargs["queryset"] = tenant_list_live()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["is_primary"])
+            services.domain_primary_set(domain=obj, is_primary=obj.is_primary)
             return
         created = services.domain_add(tenant=obj.tenant, domain=obj.domain, is_primary=obj.is_primary)
         obj.pk = created.pk

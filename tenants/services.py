@@ -8,6 +8,7 @@ Everything runs in one transaction (PostgreSQL DDL is transactional), so a failu
 leaves no schema, no tenant row and no domain behind.
 """
 
+import contextlib
 import re
 import secrets
 
@@ -61,6 +62,16 @@ def tenant_default_domain(name: str) -> str:
     return f"{name.replace('_', '-')}.{settings.BASE_DOMAIN}"
 
 
+@contextlib.contextmanager
+def _errors_on(parameter: str):
+    """A ValidationError raised inside is keyed by the service's `parameter` it is about
+    (the API's input fields have the same names: a 422 points at the field)."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError({parameter: exc.error_list}) from exc
+
+
 def tenant_provision(
     *,
     name: str,
@@ -72,19 +83,25 @@ def tenant_provision(
     """Create a live tenant with its domains and, optionally, its first admin user.
 
     The admin is a superuser *of this tenant only* (the users table is per schema);
-    their username is their email.
+    their username is their email. Bad input raises a ValidationError keyed by the
+    parameter at fault, before anything is written.
     """
-    schema_name_validate(name)
-    if Tenant.objects.filter(schema_name=name).exists() or schema_exists(name):
-        raise ValidationError(TENANT_EXISTS.format(name=name), code="exists")
+    with _errors_on("name"):
+        schema_name_validate(name)
+        if Tenant.objects.filter(schema_name=name).exists() or schema_exists(name):
+            raise ValidationError(TENANT_EXISTS.format(name=name), code="exists")
     domains = [d.lower() for d in (domains or [tenant_default_domain(name)])]
-    for domain in domains:
-        domain_validate(domain)
-    if bool(admin_email) != bool(admin_password):
-        raise ValidationError(ADMIN_INCOMPLETE, code="admin")
+    with _errors_on("domains"):
+        for domain in domains:
+            domain_validate(domain)
+    with _errors_on("admin_email"):
+        if bool(admin_email) != bool(admin_password):
+            raise ValidationError(ADMIN_INCOMPLETE, code="admin")
+        if admin_email:
+            validate_email(admin_email)
     if admin_email:
-        validate_email(admin_email)
-        validate_password(admin_password)
+        with _errors_on("admin_password"):
+            validate_password(admin_password)
 
     with transaction.atomic():
         tenant = _spare_claim(name=name, display_name=display_name or name)
@@ -195,13 +212,25 @@ def tenant_delete(*, tenant: Tenant) -> None:
 
 def domain_add(*, tenant: Tenant, domain: str, is_primary: bool = False) -> Domain:
     domain = domain.lower()
-    domain_validate(domain)
+    with _errors_on("domain"):
+        domain_validate(domain)
     with transaction.atomic():
-        if is_primary:
-            tenant.domains.update(is_primary=False)
+        # The primary-domain rule is applied by the save (domain_primary_set says which).
         created = Domain.objects.create(domain=domain, tenant=tenant, is_primary=is_primary)
         transaction.on_commit(lambda: hostname_cache_clear([domain]), robust=True)
     return created
+
+
+def domain_primary_set(*, domain: Domain, is_primary: bool = True) -> Domain:
+    """Mark `domain` as its tenant's primary domain (the one its links and the admin name),
+    or not. The rule is django-tenants' own, applied by every save of a Domain
+    (`DomainMixin.save`), so it holds for domain_add and provisioning too: a tenant with
+    domains has exactly one primary; marking one un-marks the others, and the only primary
+    domain stays primary when un-marked (mark another one instead)."""
+    with transaction.atomic():
+        domain.is_primary = is_primary
+        domain.save(update_fields=["is_primary"])
+    return domain
 
 
 def domain_remove(*, domain: Domain) -> None:

@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 
 from api.auth import ApiKeyAuth, JWTAuth
 from api.errors import Problem, codes_4xx
+from api.parser import content_length
 from api.permissions import permission_require
 from images import selectors, services
 from images.models import Image, Rendition
@@ -153,10 +154,7 @@ def image_upload(request: HttpRequest):
     with the image already in the library when the same file was uploaded before."""
     permission_require(request, "images.add_image")
     limit = settings.IMAGES_MAX_UPLOAD_BYTES
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
+    declared = content_length(request)
     if declared > limit + _MULTIPART_SLACK:
         msg = FILE_TOO_LARGE.format(size=declared, limit=limit, limit_mb=limit / 1024 / 1024)
         raise ImageInvalid([{"loc": ["file"], "msg": msg}], status=413)

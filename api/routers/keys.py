@@ -5,7 +5,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from api import services
+from api import selectors, services
 from api.errors import Problem, codes_4xx
 from api.models import ApiKey
 from api.permissions import permission_require
@@ -42,7 +42,7 @@ class ApiKeyCreated(ApiKeyOut):
 @router.get("", response={200: list[ApiKeyOut], codes_4xx: Problem})
 def api_key_list(request: HttpRequest):
     permission_require(request, "api.view_apikey")
-    return list(ApiKey.objects.select_related("created_by"))
+    return list(selectors.api_key_list())
 
 
 @router.post("", response={201: ApiKeyCreated, codes_4xx: Problem})
@@ -61,4 +61,4 @@ def api_key_create(request: HttpRequest, payload: ApiKeyIn):
 @router.post("/{key_id}/revoke", response={200: ApiKeyOut, codes_4xx: Problem})
 def api_key_revoke(request: HttpRequest, key_id: int):
     permission_require(request, "api.change_apikey")
-    return services.api_key_revoke(key=ApiKey.objects.select_related("created_by").get(pk=key_id))
+    return services.api_key_revoke(key=selectors.api_key_get(pk=key_id))

@@ -7,7 +7,6 @@ A platform admin is a superuser of the public schema; their JWT carries tenant c
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
@@ -15,11 +14,9 @@ from api.auth import JWTAuth
 from api.errors import ApiPermissionDenied, Problem, codes_4xx
 from tenants import services
 from tenants.models import Domain, Tenant
+from tenants.selectors import domain_get, tenant_get_live, tenant_list_live
 
 PLATFORM_ADMIN_ONLY = "Only platform admins (superusers of the platform) may use this API."
-
-# tenants.services raises messages with a code; the code says which input was wrong.
-_FIELD_OF_CODE = {"schema_name": "name", "exists": "name", "domain": "domains", "admin": "admin_email"}
 
 
 class PlatformAdminAuth(JWTAuth):
@@ -63,68 +60,44 @@ class DomainIn(Schema):
     is_primary: bool = False
 
 
-def _field_errors(exc: ValidationError, default: str) -> ValidationError:
-    """The service's message, attached to the input field it is about."""
-    if hasattr(exc, "error_dict"):
-        return exc
-    by_field: dict[str, list] = {}
-    for error in exc.error_list:
-        field = _FIELD_OF_CODE.get(error.code or "", default)
-        if error.code and error.code.startswith("password"):
-            field = "admin_password"
-        by_field.setdefault(field, []).append(error)
-    return ValidationError(by_field)
-
-
-def _tenant(name: str) -> Tenant:
-    return Tenant.objects.prefetch_related("domains").get(schema_name=name, state=Tenant.State.LIVE)
-
-
 @router.get("", response={200: list[TenantOut], codes_4xx: Problem})
 def tenant_list(request: HttpRequest):
     """Every customer tenant (not the template and spare schemas), active or not."""
-    return list(Tenant.objects.filter(state=Tenant.State.LIVE).prefetch_related("domains"))
+    return list(tenant_list_live().prefetch_related("domains"))
 
 
 @router.post("", response={201: TenantOut, codes_4xx: Problem})
 def tenant_create(request: HttpRequest, payload: TenantIn):
     """Provision a tenant (schema, domains, optionally its first admin) in one transaction."""
-    try:
-        tenant = services.tenant_provision(
-            name=payload.name,
-            display_name=payload.display_name,
-            domains=payload.domains or None,
-            admin_email=payload.admin_email,
-            admin_password=payload.admin_password,
-        )
-    except ValidationError as exc:
-        raise _field_errors(exc, default="admin_email") from exc
-    return Status(201, _tenant(tenant.schema_name))
+    tenant = services.tenant_provision(
+        name=payload.name,
+        display_name=payload.display_name,
+        domains=payload.domains or None,
+        admin_email=payload.admin_email,
+        admin_password=payload.admin_password,
+    )
+    return Status(201, tenant_get_live(name=tenant.schema_name))
 
 
 @router.get("/{name}", response={200: TenantOut, codes_4xx: Problem})
 def tenant_get(request: HttpRequest, name: str):
-    return _tenant(name)
+    return tenant_get_live(name=name)
 
 
 @router.post("/{name}/deactivate", response={200: TenantOut, codes_4xx: Problem})
 def tenant_deactivate(request: HttpRequest, name: str):
     """Stop serving the tenant's hosts; its schema and data stay."""
-    services.tenant_deactivate(tenant=_tenant(name))
-    return _tenant(name)
+    services.tenant_deactivate(tenant=tenant_get_live(name=name))
+    return tenant_get_live(name=name)
 
 
 @router.post("/{name}/domains", response={201: DomainOut, codes_4xx: Problem})
 def domain_add(request: HttpRequest, name: str, payload: DomainIn):
-    tenant = _tenant(name)
-    try:
-        domain = services.domain_add(tenant=tenant, domain=payload.domain, is_primary=payload.is_primary)
-    except ValidationError as exc:
-        raise ValidationError({"domain": exc.error_list}) from exc
-    return Status(201, domain)
+    tenant = tenant_get_live(name=name)
+    return Status(201, services.domain_add(tenant=tenant, domain=payload.domain, is_primary=payload.is_primary))
 
 
 @router.delete("/{name}/domains/{domain}", response={204: None, codes_4xx: Problem})
 def domain_remove(request: HttpRequest, name: str, domain: str):
-    services.domain_remove(domain=Domain.objects.get(tenant=_tenant(name), domain=domain.lower()))
+    services.domain_remove(domain=domain_get(tenant=tenant_get_live(name=name), domain=domain))
     return Status(204, None)

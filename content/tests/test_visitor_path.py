@@ -13,19 +13,10 @@ from content import services
 from content.cache import page_cache_get, page_cache_invalidate, page_cache_key, page_cache_set
 from content.models import Page
 from content.rendering import fragments_version
-from content.tests.utils import page_published
+from content.tests.utils import page_published, redis_calls
 
 HEADING = {"type": "heading", "text": "Hello from alpha", "level": 2}
 NAV = [{"label": "Home", "url": "/"}, {"label": "Moved", "url": "/moved/"}]
-
-
-def _redis_calls() -> int:
-    """Commands the cache's Redis has run that read or write a key (a hit's round trip
-    is one of these); INFO itself is not counted."""
-    from django.core.cache import cache
-
-    stats = cache._cache.get_client(write=True).info("commandstats")
-    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("get", "mget", "set", "eval", "del"))
 
 
 def test_an_uncached_visitor_page_is_one_read_of_html_rendered_at_publish(
@@ -71,10 +62,10 @@ def test_a_cache_hit_is_one_redis_round_trip_and_no_sql(tenant_a, client_a, djan
     client_a.get("/hit/")  # rendered and cached
     other_process = Client(HTTP_HOST=TENANT_A[2])
     for client in (client_a, other_process):
-        before = _redis_calls()
+        before = redis_calls()
         with django_assert_num_queries(0):
             assert "Hello from alpha" in client.get("/hit/").text
-        assert _redis_calls() - before == 1
+        assert redis_calls() - before == 1
 
 
 def test_a_page_read_before_an_invalidation_is_not_cached_after_it(tenant_a, tenant_b):

@@ -1,5 +1,6 @@
 """Helpers of the content tests (and of other apps' tests that need pages or an admin
-session): a tenant's user, a published page, a logged-in admin client."""
+session): a tenant's user, a published page, a logged-in admin client, Redis commands
+counted."""
 
 from django_tenants.utils import tenant_context
 
@@ -25,3 +26,12 @@ def admin_login(client, credentials):
     response = client.post("/admin/login/?next=/admin/", credentials)
     assert response.status_code == 302, "login failed"
     return client
+
+
+def redis_calls() -> int:
+    """Commands the cache's Redis has run that read or write a key (a hit's round trip
+    is one of these); INFO itself is not counted."""
+    from django.core.cache import cache
+
+    stats = cache._cache.get_client(write=True).info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("get", "mget", "set", "eval", "del"))

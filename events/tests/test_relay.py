@@ -171,7 +171,7 @@ def test_a_burst_of_deliveries_sent_in_batches_is_processed_once_each(fake_meta,
     tenant it was stored in."""
     import threading
 
-    from events.services import _webhook_sender
+    from events.services.webhooks import _webhook_sender
 
     setup_tenant("alpha", meta=fake_meta, pixel="111")
     setup_tenant("beta", meta=fake_meta, pixel="222")

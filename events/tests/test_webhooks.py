@@ -7,6 +7,7 @@ import time
 import pytest
 from django_tenants.utils import schema_context
 
+from api.errors import BODY_TOO_LARGE
 from events.models import Scheme, WebhookEndpoint, WebhookEvent
 from events.services import ERROR_UNKNOWN_ENDPOINT, webhook_endpoint_save
 from events.signatures import ERROR_BAD_SIGNATURE, ERROR_BODY_NOT_JSON, ERROR_STALE_TIMESTAMP
@@ -155,6 +156,7 @@ def test_body_over_the_limit_is_413_and_not_stored(tenant_a, client_a, settings)
     body = json.dumps({"id": "evt_big", "type": "x", "pad": "x" * 2000}).encode()
     response = _post(client_a, body, stripe_headers(body, [OLD]))
     assert response.status_code == 413
+    assert response.json()["detail"] == BODY_TOO_LARGE.format(limit=1024)
     assert _count("alpha") == 0
 
 

@@ -51,3 +51,34 @@ def test_renamed_tenant_shows_its_new_name_on_the_next_request(
         )
     assert response.status_code == 302
     assert "Alpha Cycles" in client_a.get("/").text
+
+
+def test_platform_admin_makes_a_domain_primary_and_the_old_one_not(platform_admin, tenant_a, tenant_b):
+    """The admin's change form goes through services.domain_primary_set: one primary
+    domain per tenant, and the other tenant's domains untouched."""
+    added = services.domain_add(tenant=tenant_a, domain="shop.alpha.example")
+    response = platform_admin.post(f"/admin/tenants/domain/{added.pk}/change/", {"is_primary": "on", "_save": "Save"})
+    assert response.status_code == 302, response.text
+    assert list(Domain.objects.filter(tenant=tenant_a, is_primary=True).values_list("domain", flat=True)) == [
+        "shop.alpha.example"
+    ]
+    assert list(Domain.objects.filter(tenant=tenant_b).values_list("domain", "is_primary")) == [
+        ("beta.localhost", True)
+    ]
+
+
+def test_domain_primary_set_keeps_one_primary_per_tenant(tenant_a, tenant_b):
+    first = services.domain_add(tenant=tenant_a, domain="one.alpha.example", is_primary=True)
+    second = services.domain_add(tenant=tenant_a, domain="two.alpha.example")
+    services.domain_primary_set(domain=second)
+    primaries = Domain.objects.filter(is_primary=True, tenant__in=[tenant_a, tenant_b])
+    assert sorted(primaries.values_list("tenant__schema_name", "domain")) == [
+        ("alpha", "two.alpha.example"),
+        ("beta", "beta.localhost"),
+    ]
+    # The only primary domain cannot be left without a successor: it stays primary.
+    services.domain_primary_set(domain=second, is_primary=False)
+    assert list(Domain.objects.filter(tenant=tenant_a, is_primary=True)) == [second]
+    services.domain_primary_set(domain=first)
+    assert list(Domain.objects.filter(tenant=tenant_a, is_primary=True)) == [first]
+    assert Domain.objects.get(domain="beta.localhost").is_primary

@@ -1,41 +1,21 @@
-"""What a verified webhook does, by provider and event type.
+"""Stripe events the platform acts on."""
 
-A handler is a function `(event, payload) -> None` registered with `@handles(scheme,
-type)`; it runs inside the transaction that marks the delivery done, so its writes
-happen exactly once. A type without a handler is stored and marked done ("ignored").
-"""
+from django.conf import settings
 
-from collections.abc import Callable
-
-Handler = Callable[..., None]
-_REGISTRY: dict[tuple[str, str], Handler] = {}
+from events.models import ConversionEvent
+from events.services.conversions import conversion_events_create
+from events.validation import events_clean
 
 
-def handles(scheme: str, event_type: str):
-    def register(func: Handler) -> Handler:
-        _REGISTRY[(scheme, event_type)] = func
-        return func
-
-    return register
-
-
-def handler_for(scheme: str, event_type: str) -> Handler | None:
-    return _REGISTRY.get((scheme, event_type))
-
-
-@handles("stripe", "checkout.session.completed")
 def stripe_checkout_completed(*, event, payload: dict) -> None:
-    """A paid Stripe Checkout becomes a Purchase for the Conversions API.
+    """A paid Stripe Checkout (`checkout.session.completed`) becomes a Purchase for the
+    Conversions API.
 
     The checkout session id is the event_id, so the browser pixel can send the same id
     and Meta keeps one of the two. The browser's user agent, page URL, fbp and fbc
     travel in the session's metadata when the shop put them there (then the event is a
     `website` event); otherwise it is `system_generated`.
     """
-    from events.models import ConversionEvent
-    from events.services import conversion_events_create
-    from events.validation import events_clean
-
     session = payload.get("data", {}).get("object", {})
     details = session.get("customer_details") or {}
     address = details.get("address") or {}
@@ -65,7 +45,5 @@ def stripe_checkout_completed(*, event, payload: dict) -> None:
     }
     if website:
         raw["event_source_url"] = metadata["event_source_url"]
-    from django.conf import settings
-
     clean = events_clean(data=[raw], max_batch=settings.EVENTS_BATCH_SIZE)
     conversion_events_create(events=clean, source=ConversionEvent.Source.WEBHOOK, webhook_event=event)
