@@ -11,11 +11,11 @@ from content import services
 def page_changes_sweep(grace_seconds: float | None = None) -> dict:
     """Run by beat in the public schema: for every live tenant, drop the cached pages and
     send the signals that page writes could not while Redis was down (content.PageChange)."""
-    from tenants.models import Tenant
+    from tenants.selectors import tenant_list_live
 
     grace = settings.CONTENT_CHANGES_GRACE_SECONDS if grace_seconds is None else grace_seconds
     summary = {}
-    for tenant in Tenant.objects.filter(state=Tenant.State.LIVE):
+    for tenant in tenant_list_live():
         with tenant_context(tenant):
             done = services.page_changes_sweep(grace_seconds=grace)
         if done:

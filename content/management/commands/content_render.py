@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
-from django_tenants.utils import get_public_schema_name, tenant_context
+from django_tenants.utils import tenant_context
 
 from content import services
-from tenants.models import Tenant
+from tenants.selectors import tenant_list_live
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--schema", help="only this tenant's schema")
 
     def handle(self, *args, schema=None, **options):
-        tenants = Tenant.objects.exclude(schema_name=get_public_schema_name()).order_by("schema_name")
+        tenants = tenant_list_live().order_by("schema_name")
         if schema:
             tenants = tenants.filter(schema_name=schema)
         tenants = list(tenants)

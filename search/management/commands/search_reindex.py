@@ -14,7 +14,7 @@ from tqdm import tqdm
 from content.models import Page
 from search.embedders import embedder_get
 from search.services import tenant_reindex
-from tenants.models import Tenant
+from tenants.selectors import tenant_list_live
 
 TENANT_UNKNOWN = "No tenant named {name!r}."
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", help="schema name of one tenant (default: all of them)")
 
     def handle(self, *args, tenant=None, **options):
-        tenants = Tenant.objects.filter(state=Tenant.State.LIVE).order_by("schema_name")
+        tenants = tenant_list_live().order_by("schema_name")
         if tenant:
             tenants = tenants.filter(schema_name=tenant)
             if not tenants.exists():
