@@ -17,11 +17,19 @@ from config.webserver import WEB_SERVERS
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants import services
     from tenants.models import Tenant
 
+    own = None
     with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            # pytest-django creates the test database only for tests marked django_db or
+            # using `db`; a run of tests that commit their rows (django_db_blocker) alone
+            # would otherwise write to the server's own database.
+            own = setup_databases(verbosity=0, interactive=False, keepdb=django_db_keepdb, aliases={"default"})
         services.tenant_pool_fill(size=2)
         for name, display, host, email, password in (TENANT_A, TENANT_B):
             if not Tenant.objects.filter(schema_name=name).exists():
@@ -29,6 +37,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     name=name, display_name=display, domains=[host], admin_email=email, admin_password=password
                 )
         services.tenant_pool_fill(size=2)  # no worker refilled it after those two took spares
+    yield
+    if own is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(own, verbosity=0, keepdb=django_db_keepdb)
 
 
 @pytest.fixture(autouse=True)

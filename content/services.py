@@ -344,6 +344,10 @@ def page_unpublish(*, page: Page, user) -> Page:
 def page_delete(*, page: Page, user) -> None:
     page_id, slug = page.pk, page.slug
     with transaction.atomic():
+        # The page row first, as every writer of its rows does (the search index locks it
+        # before its chunks): Django's delete removes the related rows before the page,
+        # and a chunk locked here while the indexer held the page was a deadlock.
+        Page.objects.select_for_update().filter(pk=page_id).first()
         page.delete()
         _changed(slugs=[slug], signal=PageChange.Signal.DELETED, page_id=page_id, slug=slug)
 
