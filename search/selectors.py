@@ -31,8 +31,9 @@ Why not reciprocal rank fusion (what this module did first): on a small site eve
 page shares common words, so the keyword list's ranks are noise, and RRF weighs them
 as much as meaning (hybrid MRR 0.849 against semantic's 0.861 on the quality set);
 ranks also carry no "how good", so no floor can be put on them. The weights and
-floors were chosen on part of the quality set and checked on the rest
-(bench/search_quality.py, docs/benchmarks.md).
+floors were chosen by leave-one-site-out cross-validation on the quality set, frozen,
+and measured on questions written afterwards (bench/search_quality.py,
+docs/benchmarks.md).
 
 Then the best chunk per page above the mode's floor (search_min_score), best first,
 and a snippet for the returned rows only: a keyword match shows its words in context
