@@ -44,6 +44,7 @@ import django  # noqa: E402
 django.setup()
 
 from _common import load_average, results_write  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
@@ -112,14 +113,14 @@ CV_MARGINS = (0.16, 0.14, 0.12, 0.1, 0.08, 0.06, 0.04)
 
 
 def raw_lists(tenants: dict, *, mode: Mode, embedder, overrides: dict) -> dict:
-    """{(site, question text): [(slug, score), ...]} with the floor and the gate off."""
+    """{(site, question text): [(slug, score, share), ...]} with the floor and the gate off."""
     lists = {}
     with override_settings(**overrides, SEARCH_BACKGROUND_MARGIN=9.0):
         for site in SITES:
             with tenant_context(tenants[site.name]):
                 for question in site.questions:
                     hits = search_pages(query=question.text, mode=mode, limit=10, embedder=embedder, min_score=-9.0)
-                    lists[(site.name, question.text)] = [(hit.slug, hit.score) for hit in hits]
+                    lists[(site.name, question.text)] = [(hit.slug, hit.score, hit.share) for hit in hits]
     return lists
 
 
@@ -134,22 +135,32 @@ def background_of(embedder) -> dict:
     }
 
 
-def cut(hits: list, *, floor: float, margin: float, background: float) -> list[str]:
-    """search_pages' floor and gate applied to a raw list."""
-    kept = [(slug, score) for slug, score in hits if score >= floor]
-    if kept and kept[0][1] < background - margin:
-        return []
-    return [slug for slug, _ in kept]
+def cut(hits: list, *, floor: float, margin: float, background: float, weight: float) -> list[str]:
+    """search_pages' floor and gate (search.selectors.background_passes) applied to a raw
+    list; `weight` is the keyword weight of hybrid scores, 0 for semantic ones."""
+    kept = [hit for hit in hits if hit[1] >= floor]
+    if kept:
+        _, score, share = kept[0]
+        keyword_match = weight > 0 and share >= settings.SEARCH_SNIPPET_KEYWORD_SHARE
+        if not keyword_match and score - weight * share < background - margin:
+            return []
+    return [slug for slug, _, _ in kept]
 
 
-def cut_answers(lists: dict, backgrounds: dict, *, mode: Mode, floor: float, margin: float, sites) -> list:
+def cut_answers(
+    lists: dict, backgrounds: dict, *, mode: Mode, floor: float, margin: float, sites, weight: float = 0.0
+) -> list:
     return [
         Answer(
             site=site.name,
             question=question,
             mode=mode,
             slugs=cut(
-                lists[(site.name, question.text)], floor=floor, margin=margin, background=backgrounds[question.text]
+                lists[(site.name, question.text)],
+                floor=floor,
+                margin=margin,
+                background=backgrounds[question.text],
+                weight=weight,
             ),
         )
         for site in SITES
@@ -167,7 +178,8 @@ def cv_fit(raw: dict, backgrounds: dict, *, mode: Mode, sites) -> tuple[tuple, f
     best, best_value = None, -1.0
     for key, lists in raw.items():
         for floor, margin in itertools.product(CV_FLOORS, CV_MARGINS):
-            answers = cut_answers(lists, backgrounds, mode=mode, floor=floor, margin=margin, sites=sites)
+            weight = key[0] if mode == Mode.HYBRID else 0.0
+            answers = cut_answers(lists, backgrounds, mode=mode, floor=floor, margin=margin, sites=sites, weight=weight)
             value = objective(answers_score(answers, mode=mode))
             if value > best_value + 1e-9:
                 best, best_value = (key, floor, margin), value
@@ -189,7 +201,9 @@ def cross_validate(tenants: dict, *, embedder) -> dict:
     for name in names:
         fitting = tuple(other for other in names if other != name)
         (key, floor, margin), value = cv_fit(raw, backgrounds, mode=Mode.HYBRID, sites=fitting)
-        answers = cut_answers(raw[key], backgrounds, mode=Mode.HYBRID, floor=floor, margin=margin, sites=(name,))
+        answers = cut_answers(
+            raw[key], backgrounds, mode=Mode.HYBRID, floor=floor, margin=margin, sites=(name,), weight=key[0]
+        )
         left_out += answers
         row = answers_score(answers, mode=Mode.HYBRID)
         record["folds"][name] = {
