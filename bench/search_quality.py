@@ -53,7 +53,7 @@ from django_tenants.utils import tenant_context  # noqa: E402
 from search.background import background_similarity  # noqa: E402
 from search.embedders import embedder_get  # noqa: E402
 from search.selectors import Mode, query_embedding, query_text, search_pages  # noqa: E402
-from search.tests.quality import CALIBRATION, HELD_OUT, SITES  # noqa: E402
+from search.tests.quality import CALIBRATION, FRESH_FINAL, HELD_OUT, SITES  # noqa: E402
 from search.tests.quality.evaluate import Answer, answers_score, scores_table, site_ask, site_load  # noqa: E402
 from search.tests.quality.sets import Kind  # noqa: E402
 from tenants import services as tenant_services  # noqa: E402
@@ -88,7 +88,7 @@ def tenants_loaded(*, embedder, analyze: bool) -> dict:
     return tenants
 
 
-def evaluate(tenants: dict, *, embedder, fresh: bool = False) -> list:
+def evaluate(tenants: dict, *, embedder, fresh: str | None = None) -> list:
     answers = []
     for site in SITES:
         with tenant_context(tenants[site.name]):
@@ -279,7 +279,7 @@ def main() -> int:
 
     with override_settings(**overrides):
         answers = evaluate(tenants, embedder=embedder)
-        fresh = evaluate(tenants, embedder=embedder, fresh=True)
+        batches = {name: evaluate(tenants, embedder=embedder, fresh=name) for name in SITES[0].fresh}
     record = {"analyzed": args.analyze, "overrides": overrides, "splits": {}, "fresh": {}, "sites": {}}
     for split in SPLITS:
         rows = split_scores(answers, split=split)
@@ -298,22 +298,24 @@ def main() -> int:
         rows = split_scores(answers, split=site.name)
         print("\n" + scores_table(rows, title=f"site {site.name}, its questions"))
         record["sites"][site.name] = {row.mode: row.as_dict() for row in rows}
-    if fresh:
-        names = tuple(site.name for site in SITES)
+    names = tuple(site.name for site in SITES)
+    for batch, fresh in batches.items():
+        final = " (the final held-out figure)" if batch == FRESH_FINAL else " (spent: a choice was made on it)"
+        record["fresh"][batch] = {}
         for label, sites in (("all", names), *((name, (name,)) for name in names)):
             chosen = [answer for answer in fresh if answer.site in sites]
             rows = [answers_score(chosen, mode=mode) for mode in MODES]
-            print("\n" + scores_table(rows, title=f"FRESH held-out questions: {label}"))
-            record["fresh"][label] = {row.mode: row.as_dict() for row in rows}
+            print("\n" + scores_table(rows, title=f"FRESH {batch}{final}: {label}"))
+            record["fresh"][batch][label] = {row.mode: row.as_dict() for row in rows}
             if args.misses and label == "all":
                 for row in rows:
-                    print(f"\n  {row.mode} misses on the fresh questions ({len(row.misses)}):")
+                    print(f"\n  {row.mode} misses on fresh {batch} ({len(row.misses)}):")
                     for miss in row.misses:
                         print(f"    {miss}")
         for kind in tuple(Kind):
             rows = [answers_score(fresh, mode=mode, kinds=(kind,)) for mode in MODES]
-            print("\n" + scores_table(rows, title=f"FRESH, {kind} questions only"))
-            record["fresh"][f"all-{kind}"] = {row.mode: row.as_dict() for row in rows}
+            print("\n" + scores_table(rows, title=f"FRESH {batch}, {kind} questions only"))
+            record["fresh"][batch][f"all-{kind}"] = {row.mode: row.as_dict() for row in rows}
     print(f"\n== done ({load_average()})")
     if not (args.no_write or overrides):
         results_write("search_quality", record)

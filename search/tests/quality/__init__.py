@@ -16,13 +16,16 @@ figure.
 from dataclasses import replace
 
 from search.tests.quality import acme, bikes, clinic, globex
-from search.tests.quality.fresh import FRESH
+from search.tests.quality.fresh import FRESH, FRESH_2
 from search.tests.quality.sets import Kind, Question, Site
 
 SITES: list[Site] = [
-    replace(site, fresh=FRESH.get(site.name, [])) for site in (bikes.SITE, acme.SITE, globex.SITE, clinic.SITE)
+    replace(site, fresh={"batch1": FRESH.get(site.name, []), "batch2": FRESH_2.get(site.name, [])})
+    for site in (bikes.SITE, acme.SITE, globex.SITE, clinic.SITE)
 ]
+# The batch no choice was made on: the final held-out figure.
+FRESH_FINAL = "batch2"
 CALIBRATION = ("bikes", "acme")
 HELD_OUT = ("globex", "clinic")
 
-__all__ = ["CALIBRATION", "HELD_OUT", "SITES", "Kind", "Question", "Site"]
+__all__ = ["CALIBRATION", "FRESH_FINAL", "HELD_OUT", "SITES", "Kind", "Question", "Site"]

@@ -82,9 +82,9 @@ def site_load(site: Site, *, embedder=None) -> None:
         page_index(page_id=page.pk, embedder=embedder)
 
 
-def site_ask(site: Site, *, mode: str, embedder=None, fresh: bool = False) -> list[Answer]:
-    """Every question of the site in one mode (its fresh held-out ones with `fresh`),
-    through the product's selector."""
+def site_ask(site: Site, *, mode: str, embedder=None, fresh: str | None = None) -> list[Answer]:
+    """Every question of the site in one mode (those of its fresh held-out batch `fresh`
+    instead, by name), through the product's selector."""
     from search.selectors import search_pages
 
     return [
@@ -94,7 +94,7 @@ def site_ask(site: Site, *, mode: str, embedder=None, fresh: bool = False) -> li
             mode=mode,
             slugs=[hit.slug for hit in search_pages(query=question.text, mode=mode, limit=10, embedder=embedder)],
         )
-        for question in (site.fresh if fresh else site.questions)
+        for question in (site.fresh[fresh] if fresh else site.questions)
     ]
 
 
