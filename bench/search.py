@@ -15,6 +15,11 @@ same vocabulary, so common words match thousands of chunks like in real sites. E
 chunk also gets SENTENCES_PER_CHUNK sentence vectors (the vectors of its neighbouring
 chunks, so they are real embeddings of other text), as page_index stores for a chunk
 of several sentences: re-scoring candidates by their sentences is part of what is timed.
+
+The three modes run interleaved, query by query in a rotating order, so a load that
+comes and goes (other work on a shared machine) weighs on each alike; the fusion's cost
+is hybrid minus semantic on the same query, its median over every query and round.
+Hybrid at the shipped ef_search and at 400 are interleaved the same way.
 """
 
 import argparse
@@ -292,7 +297,8 @@ def main() -> int:
     print(f"model load + first embed: {time.perf_counter() - started:.1f}s")
     tenant = tenant_ready(args.chunks, embedder)
     sentences_ready(tenant)
-    print(f"== {load_average()} (2 cores shared)")
+    load_at_start = load_average()
+    print(f"== {load_at_start} (2 cores shared)")
 
     rng = random.Random(42)
     rng_data = random.Random(6)
@@ -308,25 +314,47 @@ def main() -> int:
         print(f"hybrid plan uses the HNSW index: {plan_uses_hnsw(qvectors[0])}")
         for query, vector in zip(queries[:20], qvectors[:20], strict=True):  # warm the caches
             timed_sql(Mode.HYBRID, query, vector)
-        figures = {}
+        # The three modes interleaved query by query (the order rotating), so the load of
+        # the moment weighs on each alike: the fusion's cost is hybrid minus semantic on
+        # the same query a few milliseconds apart, its median over every query and round.
+        times = {mode: [] for mode in Mode}
+        fusion = []
+        order = list(Mode)
+        for round_ in range(args.rounds):
+            for i, (query, vector) in enumerate(zip(queries, qvectors, strict=True)):
+                taken = {}
+                for mode in order[i % 3 :] + order[: i % 3]:
+                    taken[mode] = timed_sql(mode, query, vector if mode != Mode.KEYWORD else None)
+                    times[mode].append(taken[mode])
+                fusion.append(taken[Mode.HYBRID] - taken[Mode.SEMANTIC])
+            print(f"  round {round_ + 1}/{args.rounds}  {load_average()}", flush=True)
+        figures = {mode: (percentile(times[mode], 50), percentile(times[mode], 95)) for mode in Mode}
         for mode in Mode:
-            p50s, p95s = [], []
-            for _ in range(args.rounds):
-                times = [
-                    timed_sql(mode, q, v if mode != Mode.KEYWORD else None)
-                    for q, v in zip(queries, qvectors, strict=True)
-                ]
-                p50s.append(percentile(times, 50))
-                p95s.append(percentile(times, 95))
-            figures[mode] = (statistics.median(p50s), statistics.median(p95s))
             print(
                 f"{mode.value:9} SQL  p50 {figures[mode][0]:6.2f} ms  p95 {figures[mode][1]:6.2f} ms  "
-                f"(median of {args.rounds} rounds x {args.queries} queries)"
+                f"({args.rounds} rounds x {args.queries} queries, modes interleaved)"
             )
+        fusion_cost = {
+            "median_difference": percentile(fusion, 50),
+            "p50_difference": figures[Mode.HYBRID][0] - figures[Mode.SEMANTIC][0],
+        }
+        print(
+            f"fusion cost (hybrid - semantic, same query): median {fusion_cost['median_difference']:+.2f} ms, "
+            f"difference of the p50s {fusion_cost['p50_difference']:+.2f} ms"
+        )
+        # ef_search: 200 against 400 (and the shipped value), hybrid, interleaved the same
+        # way: what the recall below costs.
+        ef_times = {ef: [] for ef in sorted({200, 400, settings.SEARCH_EF_SEARCH})}
+        for i, (query, vector) in enumerate(zip(queries[:100], qvectors[:100], strict=True)):
+            for ef_search in sorted(ef_times, reverse=bool(i % 2)):
+                with override_settings(SEARCH_EF_SEARCH=ef_search):
+                    ef_times[ef_search].append(timed_sql(Mode.HYBRID, query, vector))
+        ef_p50 = {ef: percentile(values, 50) for ef, values in ef_times.items()}
+        print("hybrid SQL p50 by ef_search, interleaved: " + ", ".join(f"{ef}: {v:.2f} ms" for ef, v in ef_p50.items()))
         # The same queries through issue 6's RRF statement, each right after the new one:
         # the difference is what the new scoring costs, whatever the load does meanwhile.
         fused, reference, added = [], [], []
-        for _ in range(args.rounds):
+        for _ in range(1):
             for query, vector in zip(queries, qvectors, strict=True):
                 new, old = timed_sql(Mode.HYBRID, query, vector), timed_rrf_reference(query, vector)
                 fused.append(new)
@@ -350,6 +378,9 @@ def main() -> int:
             "ef_search": settings.SEARCH_EF_SEARCH,
             "sql_ms": {mode.value: {"p50": p50, "p95": p95} for mode, (p50, p95) in figures.items()},
             "hybrid_vs_rrf_ms": versus,
+            "fusion_cost_ms": fusion_cost,
+            "hybrid_p50_by_ef_search_ms": ef_p50,
+            "load_average_start": load_at_start,
             "recall_at_10": {},
         }
         exact = [nearest_ids(vector, exact=True) for vector in qvectors[:100]]

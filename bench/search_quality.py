@@ -1,6 +1,8 @@
 """Search quality: recall@5, MRR@10 and no-answer accuracy of each mode on the labeled
 sets of search/tests/quality (four sites, each in a tenant of its own, created once:
-`quality_<site>`), on the calibration sites, the held-out sites and all of them.
+`quality_<site>`), on the calibration sites, the held-out sites, all of them and each
+one, and on the fresh held-out questions (search/tests/quality/fresh.py), written after
+the parameters were frozen.
 
     .venv/bin/python bench/search_quality.py [--analyze] [--misses] [--set NAME=VALUE ...]
                                              [--sweep NAME=V1,V2,...] [--no-write]
@@ -10,10 +12,26 @@ sets of search/tests/quality (four sites, each in a tenant of its own, created o
 --set       overrides a setting for the run (SEARCH_KEYWORD_WEIGHT=0.3).
 --sweep     runs once per value of one setting and prints a line each (calibration).
 --misses    prints the questions each mode got wrong.
-Without --sweep or --set, figures go to docs/bench/search_quality.json.
+--cv        chooses the hybrid parameters by leave-one-site-out cross-validation (below)
+            and prints the fold choices, the cross-validated figures and the choice on
+            all four sites; figures go to docs/bench/search_quality_cv.json.
+Without --sweep, --set or --cv, figures go to docs/bench/search_quality.json.
+
+Cross-validation (--cv): every question is asked once per (SEARCH_KEYWORD_WEIGHT,
+SEARCH_SENTENCE_WEIGHT) of the grid with the floor and the gate off, keeping each hit's
+score and the question's background similarity; the floor (SEARCH_MIN_SCORE) and the
+gate's margin (SEARCH_BACKGROUND_MARGIN) only remove hits, so they are applied to those
+lists afterwards, exactly as search_pages does. For each site, the four parameters that
+maximise the objective on the *other three* sites are applied to it: the pooled figures
+of the four left-out sites are what the choice rule is worth on a site it never saw. The
+objective is the mean of recall@5, MRR@10 and no-answer accuracy (issue 17's three
+targets, equally weighted), over the fitting sites' questions pooled; ties go to the
+first point of the grid (smaller weights, lower floor, larger margin: fewer dropped
+answers). Semantic mode's floor is then chosen the same way at the chosen sentence weight.
 """
 
 import argparse
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -26,15 +44,17 @@ import django  # noqa: E402
 django.setup()
 
 from _common import load_average, results_write  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
+from search.background import background_similarity  # noqa: E402
 from search.embedders import embedder_get  # noqa: E402
-from search.selectors import Mode  # noqa: E402
-from search.tests.quality import CALIBRATION, HELD_OUT, SITES  # noqa: E402
-from search.tests.quality.evaluate import answers_score, scores_table, site_ask, site_load  # noqa: E402
+from search.selectors import Mode, query_embedding, query_text, search_pages  # noqa: E402
+from search.tests.quality import CALIBRATION, FRESH_FINAL, HELD_OUT, SITES  # noqa: E402
+from search.tests.quality.evaluate import Answer, answers_score, scores_table, site_ask, site_load  # noqa: E402
 from search.tests.quality.sets import Kind  # noqa: E402
 from tenants import services as tenant_services  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
@@ -68,19 +88,156 @@ def tenants_loaded(*, embedder, analyze: bool) -> dict:
     return tenants
 
 
-def evaluate(tenants: dict, *, embedder) -> list:
+def evaluate(tenants: dict, *, embedder, fresh: str | None = None) -> list:
     answers = []
     for site in SITES:
         with tenant_context(tenants[site.name]):
             for mode in MODES:
-                answers += site_ask(site, mode=mode, embedder=embedder)
+                answers += site_ask(site, mode=mode, embedder=embedder, fresh=fresh)
     return answers
 
 
 def split_scores(answers: list, *, split: str, kinds=tuple(Kind)) -> list:
-    sites = SPLITS[split]
+    sites = SPLITS.get(split, (split,))  # a split's sites, or one site by name
     chosen = [answer for answer in answers if answer.site in sites]
     return [answers_score(chosen, mode=mode, kinds=kinds) for mode in MODES]
+
+
+# The cross-validation grid (--cv). Around the values chosen on calibration in issue 17's
+# first pass (w 0.15, lambda 0.5, floor 0.235, margin 0.1), wide enough that the edge is
+# never the choice unless the data pushes there.
+CV_KEYWORD_WEIGHTS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+CV_SENTENCE_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
+CV_FLOORS = tuple(round(0.15 + 0.01 * i, 2) for i in range(21))  # 0.15 ... 0.35
+CV_MARGINS = (0.16, 0.14, 0.12, 0.1, 0.08, 0.06, 0.04)
+
+
+def raw_lists(tenants: dict, *, mode: Mode, embedder, overrides: dict) -> dict:
+    """{(site, question text): [(slug, score, share), ...]} with the floor and the gate off."""
+    lists = {}
+    with override_settings(**overrides, SEARCH_BACKGROUND_MARGIN=9.0):
+        for site in SITES:
+            with tenant_context(tenants[site.name]):
+                for question in site.questions:
+                    hits = search_pages(query=question.text, mode=mode, limit=10, embedder=embedder, min_score=-9.0)
+                    lists[(site.name, question.text)] = [(hit.slug, hit.score, hit.share) for hit in hits]
+    return lists
+
+
+def background_of(embedder) -> dict:
+    """Each question's similarity with its closest background line (the gate's input)."""
+    return {
+        question.text: background_similarity(
+            query_embedding(query_text(question.text), embedder=embedder), embedder=embedder
+        )
+        for site in SITES
+        for question in site.questions
+    }
+
+
+def cut(hits: list, *, floor: float, margin: float, background: float, weight: float) -> list[str]:
+    """search_pages' floor and gate (search.selectors.background_passes) applied to a raw
+    list; `weight` is the keyword weight of hybrid scores, 0 for semantic ones."""
+    kept = [hit for hit in hits if hit[1] >= floor]
+    if kept:
+        _, score, share = kept[0]
+        keyword_match = weight > 0 and share >= settings.SEARCH_SNIPPET_KEYWORD_SHARE
+        if not keyword_match and score - weight * share < background - margin:
+            return []
+    return [slug for slug, _, _ in kept]
+
+
+def cut_answers(
+    lists: dict, backgrounds: dict, *, mode: Mode, floor: float, margin: float, sites, weight: float = 0.0
+) -> list:
+    return [
+        Answer(
+            site=site.name,
+            question=question,
+            mode=mode,
+            slugs=cut(
+                lists[(site.name, question.text)],
+                floor=floor,
+                margin=margin,
+                background=backgrounds[question.text],
+                weight=weight,
+            ),
+        )
+        for site in SITES
+        if site.name in sites
+        for question in site.questions
+    ]
+
+
+def objective(scores) -> float:
+    return (scores.recall + scores.mrr + scores.no_answer) / 3
+
+
+def cv_fit(raw: dict, backgrounds: dict, *, mode: Mode, sites) -> tuple[tuple, float]:
+    """The grid point (lists key, floor, margin) with the best objective on `sites`."""
+    best, best_value = None, -1.0
+    for key, lists in raw.items():
+        for floor, margin in itertools.product(CV_FLOORS, CV_MARGINS):
+            weight = key[0] if mode == Mode.HYBRID else 0.0
+            answers = cut_answers(lists, backgrounds, mode=mode, floor=floor, margin=margin, sites=sites, weight=weight)
+            value = objective(answers_score(answers, mode=mode))
+            if value > best_value + 1e-9:
+                best, best_value = (key, floor, margin), value
+    return best, best_value
+
+
+def cross_validate(tenants: dict, *, embedder) -> dict:
+    names = [site.name for site in SITES]
+    backgrounds = background_of(embedder)
+    raw = {}
+    grid = list(itertools.product(CV_KEYWORD_WEIGHTS, CV_SENTENCE_WEIGHTS))
+    for i, (weight, sentence) in enumerate(grid, 1):
+        overrides = {"SEARCH_KEYWORD_WEIGHT": weight, "SEARCH_SENTENCE_WEIGHT": sentence}
+        raw[(weight, sentence)] = raw_lists(tenants, mode=Mode.HYBRID, embedder=embedder, overrides=overrides)
+        print(f"  hybrid lists {i}/{len(grid)} (w {weight}, lambda {sentence})  {load_average()}", flush=True)
+    record = {"objective": "mean of recall@5, MRR@10, no-answer accuracy", "folds": {}}
+    left_out = []
+    print(f"\n{'left out':<10}{'w':>6}{'lambda':>8}{'floor':>7}{'margin':>8}{'fit obj':>9}  on the left-out site")
+    for name in names:
+        fitting = tuple(other for other in names if other != name)
+        (key, floor, margin), value = cv_fit(raw, backgrounds, mode=Mode.HYBRID, sites=fitting)
+        answers = cut_answers(
+            raw[key], backgrounds, mode=Mode.HYBRID, floor=floor, margin=margin, sites=(name,), weight=key[0]
+        )
+        left_out += answers
+        row = answers_score(answers, mode=Mode.HYBRID)
+        record["folds"][name] = {
+            "keyword_weight": key[0],
+            "sentence_weight": key[1],
+            "floor": floor,
+            "margin": margin,
+            "fit_objective": round(value, 4),
+            "left_out": row.as_dict(),
+        }
+        print(
+            f"{name:<10}{key[0]:>6}{key[1]:>8}{floor:>7}{margin:>8}{value:>9.3f}  "
+            f"recall@5 {row.recall:.3f}  MRR {row.mrr:.3f}  no-answer {row.no_answer:.3f}"
+        )
+    pooled = answers_score(left_out, mode=Mode.HYBRID)
+    record["cross_validated"] = pooled.as_dict()
+    print("\n" + scores_table([pooled], title="hybrid, each site with the parameters fitted on the other three"))
+    (key, floor, margin), value = cv_fit(raw, backgrounds, mode=Mode.HYBRID, sites=tuple(names))
+    record["chosen"] = {"keyword_weight": key[0], "sentence_weight": key[1], "floor": floor, "margin": margin}
+    print(f"\nchosen on all four sites: w {key[0]}, lambda {key[1]}, floor {floor}, margin {margin}", end=" ")
+    print(f"(objective {value:.3f})")
+    # Semantic mode's own floor, at the chosen sentence weight and margin.
+    semantic = raw_lists(tenants, mode=Mode.SEMANTIC, embedder=embedder, overrides={"SEARCH_SENTENCE_WEIGHT": key[1]})
+    best, best_value = None, -1.0
+    for semantic_floor in CV_FLOORS:
+        answers = cut_answers(
+            semantic, backgrounds, mode=Mode.SEMANTIC, floor=semantic_floor, margin=margin, sites=tuple(names)
+        )
+        semantic_value = objective(answers_score(answers, mode=Mode.SEMANTIC))
+        if semantic_value > best_value + 1e-9:
+            best, best_value = semantic_floor, semantic_value
+    record["chosen"]["semantic_floor"] = best
+    print(f"semantic floor at lambda {key[1]}, margin {margin}: {best} (objective {best_value:.3f})")
+    return record
 
 
 def main() -> int:
@@ -90,6 +247,7 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--sweep", metavar="NAME=V1,V2,...")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--cv", action="store_true")
     args = parser.parse_args()
     overrides = {name: _value(value) for name, value in (item.split("=", 1) for item in args.set)}
 
@@ -98,6 +256,13 @@ def main() -> int:
     print(f"loading {len(SITES)} sites ({sum(len(site.pages) for site in SITES)} pages) ...", flush=True)
     tenants = tenants_loaded(embedder=embedder, analyze=args.analyze)
     print(f"== {load_average()}  analyzed: {args.analyze}  overrides: {overrides or 'none'}")
+
+    if args.cv:
+        record = cross_validate(tenants, embedder=embedder)
+        print(f"\n== done ({load_average()})")
+        if not args.no_write:
+            results_write("search_quality_cv", record)
+        return 0
 
     if args.sweep:
         name, values = args.sweep.split("=", 1)
@@ -114,7 +279,8 @@ def main() -> int:
 
     with override_settings(**overrides):
         answers = evaluate(tenants, embedder=embedder)
-    record = {"analyzed": args.analyze, "overrides": overrides, "splits": {}}
+        batches = {name: evaluate(tenants, embedder=embedder, fresh=name) for name in SITES[0].fresh}
+    record = {"analyzed": args.analyze, "overrides": overrides, "splits": {}, "fresh": {}, "sites": {}}
     for split in SPLITS:
         rows = split_scores(answers, split=split)
         print("\n" + scores_table(rows, title=f"{split} ({', '.join(SPLITS[split])})"))
@@ -128,6 +294,28 @@ def main() -> int:
         rows = split_scores(answers, split="all", kinds=(kind,))
         print("\n" + scores_table(rows, title=f"all sites, {kind} questions only"))
         record["splits"][f"all-{kind}"] = {row.mode: row.as_dict() for row in rows}
+    for site in SITES:
+        rows = split_scores(answers, split=site.name)
+        print("\n" + scores_table(rows, title=f"site {site.name}, its questions"))
+        record["sites"][site.name] = {row.mode: row.as_dict() for row in rows}
+    names = tuple(site.name for site in SITES)
+    for batch, fresh in batches.items():
+        final = " (the final held-out figure)" if batch == FRESH_FINAL else " (spent: a choice was made on it)"
+        record["fresh"][batch] = {}
+        for label, sites in (("all", names), *((name, (name,)) for name in names)):
+            chosen = [answer for answer in fresh if answer.site in sites]
+            rows = [answers_score(chosen, mode=mode) for mode in MODES]
+            print("\n" + scores_table(rows, title=f"FRESH {batch}{final}: {label}"))
+            record["fresh"][batch][label] = {row.mode: row.as_dict() for row in rows}
+            if args.misses and label == "all":
+                for row in rows:
+                    print(f"\n  {row.mode} misses on fresh {batch} ({len(row.misses)}):")
+                    for miss in row.misses:
+                        print(f"    {miss}")
+        for kind in tuple(Kind):
+            rows = [answers_score(fresh, mode=mode, kinds=(kind,)) for mode in MODES]
+            print("\n" + scores_table(rows, title=f"FRESH {batch}, {kind} questions only"))
+            record["fresh"][batch][f"all-{kind}"] = {row.mode: row.as_dict() for row in rows}
     print(f"\n== done ({load_average()})")
     if not (args.no_write or overrides):
         results_write("search_quality", record)

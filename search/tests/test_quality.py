@@ -1,5 +1,6 @@
 """Search quality on the labeled sets of search/tests/quality (four sites, paraphrased,
-exact-term and unanswerable questions), through the product's selector.
+exact-term and unanswerable questions, and two fresh held-out batches written after the
+parameters were frozen), through the product's selector.
 
 What must hold, on the calibration sites and on the held-out ones alike: the default
 hybrid mode ranks at least as well as each of its parts (MRR@10), so fusing never
@@ -10,13 +11,20 @@ ranking floors sit a question or two under today's figures (docs/benchmarks.md: 
 MRR@10 0.911, recall@5 0.970, no-answer accuracy 0.943 on the whole set), so a model or
 runtime swap that moves one borderline question does not fail the suite, while a broken
 fusion, a lost relevance floor or a lost background gate does.
+
+On the fresh batches (questions no choice was tuned on) the ranking holds the same way
+(hybrid MRR >= each part's, on each batch), but the gate does not reach the issue's
+no-answer target: 0.58 of their 24 unanswerable questions pooled (docs/benchmarks.md;
+questions about a neighbouring service, "kayak rental" at a bike shop, mostly get a list).
+The test keeps that figure from falling further (FRESH_NO_ANSWER_FLOOR) rather than
+pretending the target is met there.
 """
 
 import pytest
 from django_tenants.utils import tenant_context
 
 from search.selectors import Mode
-from search.tests.quality import CALIBRATION, HELD_OUT, SITES
+from search.tests.quality import CALIBRATION, FRESH_FINAL, HELD_OUT, SITES
 from search.tests.quality.evaluate import answers_score, scores_table, site_ask, site_load
 from search.tests.quality.sets import Kind
 
@@ -24,6 +32,11 @@ HYBRID_MRR_FLOOR = 0.88
 HYBRID_RECALL_FLOOR = 0.95
 # Issue 17's target itself: 31.5 of the 35 unanswerable questions (today 33).
 NO_ANSWER_TARGET = 0.9
+# The fresh batches pooled (2026-12-06): hybrid recall@5 0.974, MRR@10 0.918, no-answer
+# 0.583 (14 of 24); the floors sit a question or two under.
+FRESH_RECALL_FLOOR = 0.94
+FRESH_MRR_FLOOR = 0.88
+FRESH_NO_ANSWER_FLOOR = 0.5
 
 
 def test_the_set_has_the_size_and_mix_it_claims():
@@ -34,20 +47,34 @@ def test_the_set_has_the_size_and_mix_it_claims():
     assert kinds.count(Kind.NONE) >= len(questions) / 5
     for site in SITES:
         slugs = {page["slug"] for page in site.pages}
-        for question in site.questions:
+        for question in site.questions + [q for batch in site.fresh.values() for q in batch]:
             assert (question.kind == Kind.NONE) == (not question.answers), question
             assert set(question.answers) <= slugs, question
+    # Each fresh batch: at least 40 new questions in the same mix, none asked before it.
+    asked = {question.text for question in questions}
+    for batch in SITES[0].fresh:
+        fresh = [question for site in SITES for question in site.fresh[batch]]
+        kinds = [question.kind for question in fresh]
+        assert len(fresh) >= 40, batch
+        assert kinds.count(Kind.EXACT) >= len(fresh) / 3 and kinds.count(Kind.NONE) >= len(fresh) / 5, batch
+        assert not asked & {question.text for question in fresh}, batch
+        asked |= {question.text for question in fresh}
+    assert FRESH_FINAL in SITES[0].fresh
 
 
 @pytest.fixture
 def answers(tenant_a, embedder):
-    collected = []
+    """Every question in every mode: the sites' own (a list of answers) and each fresh
+    batch's (a dict by batch name), asked with each site loaded once."""
+    collected, fresh = [], {batch: [] for batch in SITES[0].fresh}
     with tenant_context(tenant_a):
         for site in SITES:
             site_load(site, embedder=embedder)
             for mode in Mode:
                 collected += site_ask(site, mode=mode, embedder=embedder)
-    return collected
+                for batch in fresh:
+                    fresh[batch] += site_ask(site, mode=mode, embedder=embedder, fresh=batch)
+    return collected, fresh
 
 
 def _scores(answers, sites):
@@ -56,6 +83,7 @@ def _scores(answers, sites):
 
 
 def test_hybrid_ranks_at_least_as_well_as_each_part_and_drops_unrelated_questions(answers):
+    answers, fresh = answers
     splits = {"calibration": CALIBRATION, "held-out": HELD_OUT, "all": tuple(site.name for site in SITES)}
     scores = {split: _scores(answers, sites) for split, sites in splits.items()}
     for split, rows in scores.items():
@@ -67,9 +95,25 @@ def test_hybrid_ranks_at_least_as_well_as_each_part_and_drops_unrelated_question
     hybrid = scores["all"][Mode.HYBRID]
     assert hybrid.mrr >= HYBRID_MRR_FLOOR, hybrid.misses
     assert hybrid.recall >= HYBRID_RECALL_FLOOR, hybrid.misses
+    # The questions written after the parameters were frozen: the same ordering holds.
+    for batch, batch_answers in fresh.items():
+        rows = {mode: answers_score(batch_answers, mode=mode) for mode in Mode}
+        print("\n" + scores_table(list(rows.values()), title=f"fresh {batch}"))
+        assert rows[Mode.HYBRID].mrr >= rows[Mode.SEMANTIC].mrr, (batch, rows[Mode.HYBRID].misses)
+        assert rows[Mode.HYBRID].mrr >= rows[Mode.KEYWORD].mrr, (batch, rows[Mode.HYBRID].misses)
+    pooled = answers_score([answer for batch in fresh.values() for answer in batch], mode=Mode.HYBRID)
+    assert pooled.recall >= FRESH_RECALL_FLOOR, pooled.misses
+    assert pooled.mrr >= FRESH_MRR_FLOOR, pooled.misses
 
 
 def test_unanswerable_questions_get_an_empty_list_at_the_target(answers):
+    answers, fresh = answers
     rows = _scores(answers, tuple(site.name for site in SITES))
     for mode in (Mode.HYBRID, Mode.SEMANTIC):
         assert rows[mode].no_answer >= NO_ANSWER_TARGET, (mode, rows[mode].misses)
+    # Fresh questions: under the target (see the module's docstring), kept from falling.
+    pooled = [answer for batch in fresh.values() for answer in batch]
+    for mode in (Mode.HYBRID, Mode.SEMANTIC):
+        scores = answers_score(pooled, mode=mode, kinds=(Kind.NONE,))
+        assert scores.unanswerable >= 20
+        assert scores.no_answer >= FRESH_NO_ANSWER_FLOOR, (mode, scores.misses)

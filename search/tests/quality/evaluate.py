@@ -82,8 +82,9 @@ def site_load(site: Site, *, embedder=None) -> None:
         page_index(page_id=page.pk, embedder=embedder)
 
 
-def site_ask(site: Site, *, mode: str, embedder=None) -> list[Answer]:
-    """Every question of the site in one mode, through the product's selector."""
+def site_ask(site: Site, *, mode: str, embedder=None, fresh: str | None = None) -> list[Answer]:
+    """Every question of the site in one mode (those of its fresh held-out batch `fresh`
+    instead, by name), through the product's selector."""
     from search.selectors import search_pages
 
     return [
@@ -93,7 +94,7 @@ def site_ask(site: Site, *, mode: str, embedder=None) -> list[Answer]:
             mode=mode,
             slugs=[hit.slug for hit in search_pages(query=question.text, mode=mode, limit=10, embedder=embedder)],
         )
-        for question in site.questions
+        for question in (site.fresh[fresh] if fresh else site.questions)
     ]
 
 

@@ -49,3 +49,7 @@ class Site:
     name: str
     pages: list[dict]
     questions: list[Question] = field(default_factory=list)
+    # Batches of questions written after the method and its parameters were frozen, and
+    # committed before they were ever asked (search/tests/quality/fresh.py): the held-out
+    # figures, by batch name.
+    fresh: dict[str, list[Question]] = field(default_factory=dict)
