@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Thr
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from answers.services import QuestionInvalid
 from api.renderers import OrjsonRenderer
 from config.errors import server_error_response
 from config.json_input import JsonInvalid, JsonRefused, json_loads, text_problem
@@ -268,6 +269,10 @@ def _login_locked(request, exc: LoginLocked) -> HttpResponse:
     return response
 
 
+def _question_invalid(request, exc: QuestionInvalid) -> HttpResponse:
+    return problem_response(422, str(exc), [{"loc": ["body", "question"], "msg": str(exc), "type": "value_error"}])
+
+
 def _server_error(request, exc: Exception) -> HttpResponse:
     """Whatever no other handler claims: 503 while the database is unreachable, else a 500
     that says "internal error" and a request id (the traceback is logged with that id)."""
@@ -289,6 +294,7 @@ def problem_handlers_register(api: NinjaAPI) -> None:
     api.add_exception_handler(BlocksInvalid, _blocks_invalid)
     api.add_exception_handler(ImageInvalid, _image_invalid)
     api.add_exception_handler(LoginLocked, _login_locked)
+    api.add_exception_handler(QuestionInvalid, _question_invalid)
     api.add_exception_handler(Exception, _server_error)  # looked up by the exception's MRO: the last resort
 
 
