@@ -24,14 +24,6 @@ from content.blocks import block_searchable_text
 from search.chunking import CONTEXT_SEPARATOR
 from search.selectors import Mode, query_embedding, query_text, search_pages
 
-_WORD_RE = re.compile(r"[\w€$£%][\w.,'’-]*[\w%]|[\w€$£]", re.UNICODE)
-# Words that carry no fact of their own (a question's frame).
-_STOPWORDS = frozenset(
-    """a an and are as at be by can could did do does for from has have how i if in is it its
-    me my of on or our should so that the their there this to us was we what when where which
-    who why will with would you your much many any""".split()
-)
-
 
 @dataclass
 class Sentence:
@@ -74,20 +66,6 @@ def model_config_get(answer_settings: AnswerSettings) -> ModelConfig | None:
         return None
     api_key = secret_decrypt(answer_settings.api_key_encrypted) or settings.LLM_API_KEY
     return ModelConfig(base_url=base_url, model=model, api_key=api_key)
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words and numbers ("12", "1,300", "fg-2"), trailing punctuation off."""
-    return [w.lower().rstrip(".,") for w in _WORD_RE.findall(text)]
-
-
-def content_words(text: str) -> set[str]:
-    return {_stem(w) for w in words(text) if w not in _STOPWORDS}
-
-
-def _stem(word: str) -> str:
-    # Enough to meet "deliver"/"delivery"/"delivered": compare the first 6 letters.
-    return word[:6] if word.isalpha() else word
 
 
 _PASSAGES_SQL = """

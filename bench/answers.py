@@ -135,11 +135,12 @@ def stream_latency(tenants: dict, *, rounds: int, fake: FakeModel) -> dict:
             name = by_tenant[tenant.schema_name]
             fake.reset(reply="The answer is in the passage [1].")
             started = time.perf_counter()
-            response = clients[name].post(
+            response = clients[name].post(  # secure: HTTPS is on by default (no redirect)
                 "/api/answers",
                 {"question": text, "stream": True},
                 content_type="application/json",
                 HTTP_AUTHORIZATION=f"Api-Key {keys[name]}",
+                secure=True,
             )
             chunks = iter(response.streaming_content)
             next(chunks)  # meta
