@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from django.db import connection, transaction
+
 from answers import llm
 from answers.crypto import secret_encrypt
 from answers.models import AnswerRecord, AnswerSettings
@@ -142,8 +144,17 @@ def answer_events(
     )
     if usage is not None:
         record.tokens_in, record.tokens_out, record.tokens_estimated = usage
-    record.save()
+    _record_save(record)
     yield "done", answer
+
+
+def _record_save(record: AnswerRecord) -> None:
+    """Insert the trace without waiting for its WAL flush (synchronous_commit off, for this
+    transaction only): a crash may lose the last few traces, never corrupt anything, and
+    the visitor does not wait for a disk sync to get the answer's last event."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        record.save()
 
 
 def _model_answer(question, passages, config, *, stream, trace, started):

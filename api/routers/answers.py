@@ -59,6 +59,22 @@ class AnswerOut(Schema):
     auth=[JWTAuth(), ApiKeyAuth(ApiKey.Scope.SEARCH_READ.value)],
     throttle=[*throttles(), AnswerThrottle()],
     summary="Answer a question from the site's pages",
+    # The same 200 as server-sent events when asked to stream.
+    openapi_extra={
+        "responses": {
+            200: {
+                "content": {
+                    "text/event-stream": {
+                        "schema": {
+                            "type": "string",
+                            "description": "Events `meta` {passages, model}, `delta` {text}..., `done` (the JSON "
+                            "answer); `error` {detail} if the answer fails after the stream started.",
+                        }
+                    }
+                }
+            }
+        }
+    },
 )
 def answer(request: HttpRequest, payload: AnswerIn):
     """An answer grounded in this site's published pages, with citations (page title, URL
