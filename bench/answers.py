@@ -50,7 +50,7 @@ from answers.tests.fake_llm import FakeModel  # noqa: E402
 from api.services import api_key_create  # noqa: E402
 from search.embedders import embedder_get  # noqa: E402
 from search.selectors import Mode, search_pages  # noqa: E402
-from search.tests.quality import SITES  # noqa: E402
+from search.tests.quality import CALIBRATION, SITES  # noqa: E402
 from search.tests.quality.sets import Kind  # noqa: E402
 
 TARGETS = {"fact": 0.8, "citation": 0.9, "extractive_p50_ms": 20.0, "stream_overhead_p50_ms": 30.0}
@@ -64,6 +64,7 @@ def quality(tenants: dict, *, misses: bool) -> dict:
     facts = cited = asked = 0
     cited_all = answerable = 0
     missed = []
+    split = {name: [0, 0, 0] for name in ("calibration", "held-out")}  # asked, facts, cited
     for site in SITES:
         with tenant_context(tenants[site.name]):
             for question in site.questions:
@@ -80,6 +81,8 @@ def quality(tenants: dict, *, misses: bool) -> dict:
                 found = fact_found(answer.text, expected)
                 facts += found
                 cited += right_page
+                row = split["calibration" if site.name in CALIBRATION else "held-out"]
+                row[0], row[1], row[2] = row[0] + 1, row[1] + found, row[2] + right_page
                 if not (found and right_page):
                     where = answer.citations[0].url if answer.citations else "-"
                     missed.append(
@@ -96,6 +99,11 @@ def quality(tenants: dict, *, misses: bool) -> dict:
         "citation_accuracy": round(cited / asked, 4),
         "answerable_questions": answerable,
         "citation_accuracy_all_answerable": round(cited_all / answerable, 4),
+        # The extractive rules were chosen on the calibration sites (bikes, acme).
+        "splits": {
+            name: {"questions": n, "fact_accuracy": round(f / n, 4), "citation_accuracy": round(c / n, 4)}
+            for name, (n, f, c) in split.items()
+        },
     }
 
 
