@@ -296,3 +296,16 @@ def test_citation_filter_holds_back_a_split_citation():
     out = citations.feed("12 kg [") + citations.feed("1") + citations.feed("] and [") + citations.feed("5] ok")
     out += citations.finish()
     assert out == "12 kg [1] and ok" and citations.cited == [1]
+
+
+def test_site_pages_ask_box_and_no_javascript_answer(sites, client_a, no_model):
+    search = client_a.get("/search/", {"q": "A1 payload"})
+    assert search.status_code == 200 and 'data-ask="/answers/stream"' in search.text
+    page = client_a.get("/answers/", {"q": "What payload can the A1 lift?"})
+    assert page.status_code == 200
+    assert "12 kg with a reach of 900 mm" in page.text and EXTRACTIVE_LABEL in page.text
+    assert 'href="/a1/#' in page.text
+    assert client_a.get("/answers/stream", {"q": " "}).status_code == 400
+    stream = client_a.get("/answers/stream", {"q": "What payload can the A1 lift?"})
+    assert stream["Content-Type"].startswith("text/event-stream")
+    assert _events(stream)[-1][1]["mode"] == "extractive"

@@ -65,10 +65,16 @@ class AnswerOut(Schema):
             200: {
                 "content": {
                     "text/event-stream": {
+                        # One server-sent event (the stream is a sequence of them).
                         "schema": {
-                            "type": "string",
+                            "type": "object",
                             "description": "Events `meta` {passages, model}, `delta` {text}..., `done` (the JSON "
-                            "answer); `error` {detail} if the answer fails after the stream started.",
+                            "answer); `error` {detail} if the answer fails after the stream started. `data` is JSON.",
+                            "properties": {
+                                "event": {"type": "string", "enum": ["meta", "delta", "done", "error"]},
+                                "data": {"type": "string"},
+                            },
+                            "required": ["event", "data"],
                         }
                     }
                 }
