@@ -309,3 +309,10 @@ def test_site_pages_ask_box_and_no_javascript_answer(sites, client_a, no_model):
     stream = client_a.get("/answers/stream", {"q": "What payload can the A1 lift?"})
     assert stream["Content-Type"].startswith("text/event-stream")
     assert _events(stream)[-1][1]["mode"] == "extractive"
+
+
+def test_model_says_it_does_not_know(sites, client_a, tenant_a, fake_model):
+    fake_model.reset(reply="I don't know.")
+    body = _ask(client_a, tenant_a, "What payload can the A1 lift?").json()
+    assert body["mode"] == "model" and body["text"] == "I don't know." and body["citations"] == []
+    assert len(fake_model.requests) == 1
