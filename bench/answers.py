@@ -65,6 +65,9 @@ def quality(tenants: dict, *, misses: bool) -> dict:
     cited_all = answerable = 0
     missed = []
     split = {name: [0, 0, 0] for name in ("calibration", "held-out")}  # asked, facts, cited
+    # What the retrieval allows (questions with a fact): the search's first page is right; the
+    # search found nothing; the fact is anywhere in the first passage.
+    top_right = empty = fact_in_top = 0
     for site in SITES:
         with tenant_context(tenants[site.name]):
             for question in site.questions:
@@ -78,6 +81,10 @@ def quality(tenants: dict, *, misses: bool) -> dict:
                 if expected is None:
                     continue
                 asked += 1
+                passages = answer_passages(question=question.text)
+                empty += not passages
+                top_right += bool(passages) and passages[0].path.strip("/") in question.answers
+                fact_in_top += bool(passages) and fact_found(" ".join(s.text for s in passages[0].sentences), expected)
                 found = fact_found(answer.text, expected)
                 facts += found
                 cited += right_page
@@ -99,6 +106,9 @@ def quality(tenants: dict, *, misses: bool) -> dict:
         "citation_accuracy": round(cited / asked, 4),
         "answerable_questions": answerable,
         "citation_accuracy_all_answerable": round(cited_all / answerable, 4),
+        "search_first_page_right": round(top_right / asked, 4),
+        "search_found_nothing": empty,
+        "fact_anywhere_in_first_passage": round(fact_in_top / asked, 4),
         # The extractive rules were chosen on the calibration sites (bikes, acme).
         "splits": {
             name: {"questions": n, "fact_accuracy": round(f / n, 4), "citation_accuracy": round(c / n, 4)}
