@@ -144,8 +144,12 @@ def answer_events(
     )
     if usage is not None:
         record.tokens_in, record.tokens_out, record.tokens_estimated = usage
-    _record_save(record)
-    yield "done", answer
+    try:
+        yield "done", answer
+    finally:
+        # After the last event: a streaming client has its answer before the trace is
+        # written; a client gone after it (the generator closed) still leaves its trace.
+        _record_save(record)
 
 
 def _record_save(record: AnswerRecord) -> None:
