@@ -1,7 +1,7 @@
 """Answers: extractive quality on the search quality set, and latency (extractive, and the
 first streamed byte with a model).
 
-    .venv/bin/python bench/answers.py [--rounds N] [--misses] [--no-write]
+    .venv/bin/python bench/answers.py [--rounds N] [--misses] [--no-write] [--keep-services]
 
 Quality, extractive mode (no model), on the questions of search/tests/quality that have
 an expected fact (answers/tests/facts.py, written from the pages' text):
@@ -34,7 +34,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from _common import load_average, results_write  # noqa: E402
+from _common import load_average, results_write, services_stop  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
@@ -223,7 +223,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--keep-services", action="store_true", help="leave the embedded PostgreSQL and Redis up")
     args = parser.parse_args()
+    try:
+        return _run(args)
+    finally:
+        services_stop(keep=args.keep_services)
+
+
+def _run(args) -> int:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per model request otherwise
     logging.getLogger("search").setLevel(logging.WARNING)
