@@ -6,6 +6,7 @@ import json
 import socket
 
 import pytest
+from django.utils.html import escape
 from django_tenants.utils import tenant_context
 
 from answers.models import AnswerRecord
@@ -303,7 +304,7 @@ def test_site_pages_ask_box_and_no_javascript_answer(sites, client_a, no_model):
     assert search.status_code == 200 and 'data-ask="/answers/stream"' in search.text
     page = client_a.get("/answers/", {"q": "What payload can the A1 lift?"})
     assert page.status_code == 200
-    assert "12 kg with a reach of 900 mm" in page.text and EXTRACTIVE_LABEL in page.text
+    assert "12 kg with a reach of 900 mm" in page.text and escape(EXTRACTIVE_LABEL) in page.text
     assert 'href="/a1/#' in page.text
     assert client_a.get("/answers/stream", {"q": " "}).status_code == 400
     stream = client_a.get("/answers/stream", {"q": "What payload can the A1 lift?"})
