@@ -21,6 +21,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from answers.services import QuestionInvalid
 from config.errors import server_error_response
 from content.exceptions import PageInvalid
 from events.services.webhooks import EndpointNotFound
@@ -234,6 +235,10 @@ def _login_locked(request, exc: LoginLocked) -> HttpResponse:
     return response
 
 
+def _question_invalid(request, exc: QuestionInvalid) -> HttpResponse:
+    return problem_response(422, str(exc), [{"loc": ["body", "question"], "msg": str(exc), "type": "value_error"}])
+
+
 def _server_error(request, exc: Exception) -> HttpResponse:
     """Whatever no other handler claims: 503 while the database is unreachable, else a 500
     that says "internal error" and a request id (the traceback is logged with that id)."""
@@ -259,4 +264,5 @@ def problem_handlers_register(api: NinjaAPI) -> None:
     api.add_exception_handler(SignatureError, _webhook_problem(401, ["header"]))
     api.add_exception_handler(MalformedError, _webhook_problem(400, ["body"]))
     api.add_exception_handler(EventsInvalid, _events_invalid)
+    api.add_exception_handler(QuestionInvalid, _question_invalid)
     api.add_exception_handler(Exception, _server_error)  # looked up by the exception's MRO: the last resort

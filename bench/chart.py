@@ -146,6 +146,43 @@ def search_quality(ax) -> None:
     _target(ax, 0.9, "targets 0.9 (MRR, no-answer), 0.97 (recall)")
 
 
+def answers_quality(ax) -> None:
+    record = _read("answers")
+    if not _title(ax, "Extractive answers on the quality set (questions with a fact)", record):
+        return
+    q = record["figures"]["quality"]
+    labels, keys = ["fact", "cited page"], ["fact_accuracy", "citation_accuracy"]
+    groups = [("all", q), *q.get("splits", {}).items()]
+    width = 0.8 / len(groups)
+    for i, (name, row) in enumerate(groups):
+        xs = [j + i * width for j in range(len(keys))]
+        bars = ax.bar(xs, [row[k] for k in keys], width, label=name, color=[BLUE, "#7fa7d9", GREY][i % 3])
+        ax.bar_label(bars, labels=[f"{row[k]:.2f}" for k in keys], padding=2, fontsize=7)
+    ax.set_xticks([j + width for j in range(len(keys))], labels, fontsize=8)
+    ax.set_ylim(0, 1.1)
+    ax.legend(fontsize=7, loc="lower left")
+    _target(ax, 0.8, "targets 0.8 (fact), 0.9 (page)")
+
+
+def answers_latency(ax) -> None:
+    record = _read("answers")
+    if not _title(ax, "Answers latency, p50 ms (warm, in process)", record):
+        return
+    e, st = record["figures"]["extractive"], record["figures"]["stream"]
+    labels = ["extractive", "search alone", "stream 1st byte", "1st model word", "model's own", "overhead"]
+    values = [
+        e["extractive_p50_ms"],
+        e["search_alone_p50_ms"],
+        st["first_byte_p50_ms"],
+        st["first_model_word_p50_ms"],
+        st["model_own_first_word_p50_ms"],
+        st["stream_overhead_p50_ms"],
+    ]
+    _bars(ax, labels, values, colors=[BLUE, GREY, BLUE, BLUE, GREY, BLUE])
+    ax.tick_params(axis="x", labelsize=7)
+    _target(ax, 20, "targets: extractive 20, overhead 30")
+
+
 def events(ax) -> None:
     record = _read("events")
     if not _title(ax, "Events: webhook ingest req/s; relay events/s", record):
@@ -301,6 +338,8 @@ def main() -> int:
         search,
         search_latency,
         search_quality,
+        answers_quality,
+        answers_latency,
         events,
         faults,
         soak,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("search/", include("search.urls")),
+    path("answers/", include("answers.urls")),
     path("", include("content.urls")),
 ]
 

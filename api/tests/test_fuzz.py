@@ -251,6 +251,7 @@ def _document(name: str) -> dict:
 @pytest.fixture
 def unthrottled(settings):
     settings.API_RATE_LIMIT_ANON = settings.API_RATE_LIMIT_USER = settings.API_RATE_LIMIT_KEY = "1000000/m"
+    settings.ANSWERS_RATE_LIMIT = "1000000/m"
 
 
 def test_no_hostile_input_is_a_server_error_on_the_tenant_api(client_a, editor_a, tenant_a, unthrottled):

@@ -262,6 +262,7 @@ def _fuzz_operation(operation, mode, checks, base_url, headers, examples, status
 
 def test_tenant_api_holds_to_its_document_for_generated_requests(client_a, editor_a, settings):
     settings.API_RATE_LIMIT_ANON = settings.API_RATE_LIMIT_USER = settings.API_RATE_LIMIT_KEY = "1000000/m"
+    settings.ANSWERS_RATE_LIMIT = "1000000/m"
     token = token_pair(client_a, editor_a)["access"]
     with _connection_kept():
         total, statuses, hostile = _fuzz(

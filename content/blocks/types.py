@@ -235,3 +235,16 @@ class PricingBlock(BaseBlock):
     title: OptionalText = ""
     plans: list[Plan] = Field(min_length=1, max_length=4)
     display_name: ClassVar[str] = "Pricing plans"
+
+
+@register
+class AnswerBlock(BaseBlock):
+    """A box where visitors ask the site a question and get an answer cited from its
+    published pages (the answers app; streamed into the page, extractive without a model)."""
+
+    type: Literal["answer"]
+    title: OptionalText = ""
+    question: OptionalText = Field("", description="A question filled in for the visitor (they can change it).")
+    placeholder: OptionalText = ""
+    searchable_fields: ClassVar[tuple[str, ...]] = ("title",)
+    display_name: ClassVar[str] = "Ask the site"
