@@ -146,3 +146,14 @@ def pytest_sessionfinish(session, exitstatus):
     connections.close_all()
     services.redis_stop(settings.DATA_DIR)
     services.postgres_stop(settings.DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The process's local embedder, loaded once (~5 s) for the whole session (search and
+    answers tests)."""
+    from search.embedders import embedder_get
+
+    loaded = embedder_get()
+    loaded.embed(["warm up"])
+    return loaded

@@ -12,9 +12,7 @@ from answers.models import AnswerRecord
 from answers.services import QuestionInvalid, answer_events, answer_question
 from answers.streaming import sse_response
 from answers.throttles import AnswerThrottle
-from content.models import Page
-from content.selectors import page_list
-from content.views import _accent_hue
+from content.frame import site_frame
 
 TOO_MANY = "Too many questions: try again in {wait} seconds."
 
@@ -52,11 +50,8 @@ def ask(request):
             answer = answer_question(question=question, surface=AnswerRecord.Surface.SITE)
         except QuestionInvalid as exc:
             error, status = str(exc), 400
-    home_nav = page_list(status=Page.Status.PUBLISHED).filter(slug="").values_list("published_nav", flat=True)
     context = {
-        "tenant_name": request.tenant.name,
-        "accent_hue": _accent_hue(request),
-        "nav": next(iter(home_nav), []),
+        **site_frame(tenant=request.tenant),  # name, accent, the home page's menu, as on its pages
         "question": question,
         "answer": answer,
         "error": error,

@@ -4,7 +4,6 @@ model settings pointing at it."""
 import pytest
 
 from answers.tests.fake_llm import FakeModel
-from search.tests.conftest import embedder  # noqa: F401 (the session's model, reused)
 
 
 @pytest.fixture(scope="session")

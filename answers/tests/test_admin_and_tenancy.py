@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context, tenant_context
 from answers.crypto import secret_decrypt
 from answers.models import AnswerRecord, AnswerSettings
 from answers.selectors import answer_settings_get, model_config_get
-from content.tests.conftest import admin_login
+from content.tests.utils import admin_login
 
 
 def test_editor_sets_the_model_and_the_key_is_stored_encrypted(tenant_a, tenant_b, client_a, editor_a):

@@ -7,7 +7,7 @@ import time
 import pytest
 from django_tenants.utils import tenant_context
 
-from conftest import TENANT_A
+from config.testing import TENANT_A
 from content import services
 from content.models import Page
 from content.tests.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS
