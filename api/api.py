@@ -8,6 +8,7 @@ api/routers/<resource>.py and call the apps' services and selectors.
 
 from api.auth import JWTAuth
 from api.errors import ProblemAPI
+from api.routers.analytics import router as analytics_router
 from api.routers.auth import router as auth_router
 from api.routers.events import router as events_router
 from api.routers.images import router as images_router
@@ -37,3 +38,4 @@ api.add_router("/published/pages", published_pages_router)
 api.add_router("/keys", keys_router)
 api.add_router("/search", search_router)
 api.add_router("/images", images_router)
+api.add_router("/analytics", analytics_router)

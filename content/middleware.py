@@ -22,6 +22,7 @@ from django.conf import settings
 from django.urls import Resolver404, resolve
 from django_tenants.utils import get_public_schema_name
 
+from analytics.counting import request_view_counted
 from content import views
 from content.models import SLUG_RE
 
@@ -46,6 +47,7 @@ class CachedPageMiddleware:
                     response = views.visitor_page_response(request, slug)
                     request.page_not_published = response is None  # the view answers 404 at once
                 if response is not None:
+                    request_view_counted(request, slug)
                     return response
         return self.get_response(request)
 

@@ -21,6 +21,7 @@ from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from analytics.counting import request_view_counted
 from content import selectors
 from content.cache import page_cache_get, page_cache_set
 from content.models import SLUG_RE, Page
@@ -183,9 +184,11 @@ def page(request, path: str = ""):
         if not getattr(request, "page_cache_missed", False):  # else CachedPageMiddleware asked
             cached = cached_page_response(request, slug)
             if cached is not None:
+                request_view_counted(request, slug)
                 return cached
         response = None if getattr(request, "page_not_published", False) else visitor_page_response(request, slug)
         if response is not None:
+            request_view_counted(request, slug)
             return response
         return page_not_found(request) if slug else _home_placeholder(request)
     # Staff bypass the cache and see warnings about what visitors do not see.

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from analytics.counting import search_counted
 from content.models import Page
 from content.selectors import page_list
 from content.views import _accent_hue
@@ -23,6 +24,7 @@ def search(request):
         error = f"The search is too long: at most {QUERY_MAX_CHARS} characters."
     elif query:
         hits = search_pages(query=query, mode=mode_value, limit=LIMIT_MAX // 5)
+        search_counted(query=query, results=len(hits))
     # The site's frame (name, accent, the home page's menu) as content's pages show it.
     home_nav = page_list(status=Page.Status.PUBLISHED).filter(slug="").values_list("published_nav", flat=True)
     context = {
