@@ -51,6 +51,6 @@ def analytics_rollup_all(events_days: int = 2) -> dict:
     summary = {}
     for tenant in Tenant.objects.filter(state=Tenant.State.LIVE):
         with tenant_context(tenant):
-            done = services.analytics_rollup(events_days=events_days)
+            done = services.analytics_rollup(events_days=events_days, prune=True)
         summary[tenant.schema_name] = done
     return summary
