@@ -12,7 +12,10 @@ and a tenant `benchan` with one published page, and measures:
 3. the roll-up of one busy hour: 60 minute hashes of 1,000 counters each (60,000 Redis
    counters, what a site with 1,000 pages viewed every minute writes), claimed, added to
    the minute rows and rolled into the hour and the day (target < 1 s);
-4. the cached page's req/s with counting on and off in the same run: two granian servers
+4. the cached page through the whole middleware stack in this process (Django's test
+   client), counting on and off in alternating blocks of 200 requests: the per-request
+   medians, and `view_counted` alone (the least noisy figure on a loaded machine);
+5. the cached page's req/s with counting on and off in the same run: two granian servers
    (2 workers each) on the same database, ANALYTICS_ENABLED=1 and =0, wrk -t2 -c8 rounds
    alternating between them (order swapped every round), median of the per-round ratios
    (target: on is at most 5 % slower). The views the "on" server counted are rolled up
@@ -206,6 +209,43 @@ def busy_hour(tenant, repeats: int, counters: int = 1000) -> dict:
     return {"counters": 60 * counters, "minute_rows": rows, "p50_s": round(statistics.median(times), 3)}
 
 
+def in_process(blocks: int, per_block: int = 200) -> dict:
+    """The cached page through Django's whole stack in this process (the test client),
+    counting on and off in alternating blocks: per-request medians, and view_counted alone.
+    Less noisy than HTTP on a loaded machine: what counting adds to a request's CPU time."""
+    import timeit
+
+    from django.test import Client, override_settings
+
+    from analytics import counting
+
+    client = Client(HTTP_HOST=TENANT[2], HTTP_USER_AGENT=BROWSER, HTTP_REFERER="https://news.example/story")
+    assert client.get("/bench/").status_code == 200  # cached from now on
+    times = {True: [], False: []}
+    for b in range(blocks):
+        for enabled in (True, False) if b % 2 == 0 else (False, True):
+            with override_settings(ANALYTICS_ENABLED=enabled):
+                for _ in range(per_block):
+                    started = time.perf_counter()
+                    client.get("/bench/")
+                    times[enabled].append((time.perf_counter() - started) * 1e6)
+    counting.flush()
+    on, off = statistics.median(times[True]), statistics.median(times[False])
+    call = {"slug": "bench", "user_agent": BROWSER, "referrer": "https://news.example/story"}
+    call |= {"client_ip": "198.51.100.7", "host": TENANT[2], "schema": TENANT[0]}
+    n = 20000
+    alone = min(timeit.repeat(lambda: counting.view_counted(**call), number=n, repeat=3)) / n * 1e6
+    counting.flush()
+    print(f"  cached hit p50: on {on:.0f} us, off {off:.0f} us, on/off time {on / off:.3f}")
+    print(f"  view_counted alone: {alone:.1f} us a view")
+    return {
+        "on_us": round(on, 1),
+        "off_us": round(off, 1),
+        "ratio_time_on_off": round(on / off, 4),
+        "view_counted_us": round(alone, 2),
+    }
+
+
 def settings_flush_seconds() -> float:
     from django.conf import settings
 
@@ -296,12 +336,15 @@ def main() -> int:
         print(f"== roll-up of one busy hour ({load_average()})", flush=True)
         hour = busy_hour(tenant, 3 if args.quick else 5)
         print(f"  p50 {hour['p50_s'] * 1000:.0f} ms for {hour['counters']:,} counters (target < 1 s)")
+        print(f"== cached page in process, counting on vs off, alternating blocks ({load_average()})", flush=True)
+        local = in_process(4 if args.quick else 20)
         connections.close_all()
         print(f"== cached page, counting on vs off, granian 2 workers, wrk -t2 -c8 -d{seconds}s x{rounds}", flush=True)
         http = throughput(tenant, rounds, seconds)
         print(f"== done ({load_average()})")
         if not args.quick:
-            results_write("analytics", {"data": data, "dashboard": queries, "busy_hour": hour, "cached_page": http})
+            figures = {"data": data, "dashboard": queries, "busy_hour": hour, "in_process": local, "cached_page": http}
+            results_write("analytics", figures)
     finally:
         connections.close_all()
         services_stop(keep=args.keep_services)
