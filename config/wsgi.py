@@ -8,7 +8,12 @@ from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from content.replay import PageReplay  # noqa: E402 (needs the settings loaded above)
+
+# Cached pages are answered in front of Django's handler (content.replay).
+application = PageReplay(django_application)
 
 if settings.SEARCH_WARM_START:
     from search.embedders import embedder_warm_start

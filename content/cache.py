@@ -122,6 +122,17 @@ def _local_keep(local_key, generation: bytes, entry: dict) -> None:
     _local[local_key] = (generation, entry)
 
 
+def generation_key() -> str:
+    """The current tenant's generation key (its schema is in it)."""
+    return cache.make_key(GENERATION_KEY)
+
+
+def generation_is(key: str, generation: bytes) -> bool:
+    """Whether the generation stored at `key` (generation_key, read in its tenant) is still
+    `generation`: one GET. Raises RedisError."""
+    return _client().get(key) == generation
+
+
 def page_cache_set(slug: str, entry: dict, *, generation: bytes | None) -> None:
     """Store `entry` unless the tenant's pages were invalidated since `generation` was read
     (page_cache_get, before the page was read from the database)."""
@@ -154,7 +165,8 @@ def page_cache_invalidate(*, schema_name: str, slugs) -> None:
         keys = [cache.make_key(SITEMAP_KEY)]
         for slug in slugs:
             keys += [cache.make_key(page_cache_key(slug)), cache.make_key(_legacy_page_cache_key(slug))]
-            keys.append(cache.make_key(page_json_cache_key(slug)))  # the API's published JSON
+            # The API's published and draft JSON.
+            keys += [cache.make_key(page_json_cache_key(slug)), cache.make_key(page_draft_json_cache_key(slug))]
         pipe = _client().pipeline(transaction=True)
         pipe.delete(*keys)
         pipe.set(cache.make_key(GENERATION_KEY), secrets.token_hex(8))
@@ -166,18 +178,47 @@ def local_cache_clear() -> None:
     _local.clear()
 
 
-# --- the published page as JSON (the API's `GET /api/published/pages/<slug>`) ---
-# Kept and dropped with the HTML entry above (same switch, timeout and invalidation): the
-# API caches the bytes it sends, the content app only owns the key and its life.
+# --- the page as JSON (the API's published read, and its draft read) ---
+# Kept and dropped with the HTML entry above (same switch, timeout, invalidation and guard:
+# a body is stored only if the tenant's generation, read before the row, is still current):
+# the API caches the bytes it sends, the content app only owns the keys and their life.
 
 
 def page_json_cache_key(slug: str) -> str:
     return f"content:page-json:{slug}"
 
 
-def page_json_cache_set(slug: str, body: bytes) -> None:
-    if settings.CONTENT_PAGE_CACHE:
-        try:
-            cache.set(page_json_cache_key(slug), body, settings.CONTENT_PAGE_CACHE_TIMEOUT)
-        except RedisError as exc:
-            outage_log("redis", "published pages answered without the page cache", exc)
+def page_draft_json_cache_key(slug: str) -> str:
+    return f"content:page-draft-json:{slug}"
+
+
+def generation_get() -> bytes | None:
+    """The current tenant's generation now (b"" when it has none); None with the cache off
+    or Redis down. Read it before the row whose JSON you store with page_json_cache_set."""
+    if not settings.CONTENT_PAGE_CACHE:
+        return None
+    try:
+        return _client().get(cache.make_key(GENERATION_KEY)) or b""
+    except RedisError as exc:
+        outage_log("redis", "API pages answered without the page cache", exc)
+        return None
+
+
+def page_json_cache_set(key: str, body: bytes, *, generation: bytes | None) -> None:
+    """Store `body` at `key` (page_json_cache_key or page_draft_json_cache_key), readable
+    with Django's cache API, unless the tenant's pages changed since `generation`."""
+    if not settings.CONTENT_PAGE_CACHE or generation is None:
+        return
+    try:
+        _client().eval(
+            _SET_IF_CURRENT,
+            2,
+            cache.make_key(GENERATION_KEY),
+            cache.make_key(key),
+            generation,
+            cache._cache._serializer.dumps(body),
+            settings.CONTENT_PAGE_CACHE_TIMEOUT,
+            secrets.token_hex(8),
+        )
+    except RedisError as exc:
+        outage_log("redis", "API pages answered without the page cache", exc)

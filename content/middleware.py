@@ -25,6 +25,7 @@ from django_tenants.utils import get_public_schema_name
 from analytics.counting import request_view_counted
 from content import views
 from content.models import SLUG_RE
+from content.replay import replay_mark
 
 
 class CachedPageMiddleware:
@@ -43,7 +44,9 @@ class CachedPageMiddleware:
             slug = path.strip("/")
             if SLUG_RE.match(slug):
                 response = views.cached_page_response(request, slug) if settings.CONTENT_PAGE_CACHE else None
-                if response is None and self._routed_to_page_view(request, path):
+                if response is not None:
+                    replay_mark(request, generation=request.page_cache_generation)
+                elif self._routed_to_page_view(request, path):
                     response = views.visitor_page_response(request, slug)
                     request.page_not_published = response is None  # the view answers 404 at once
                 if response is not None:

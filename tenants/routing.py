@@ -81,6 +81,16 @@ def hostname_cache_clear(hostnames) -> None:
         cache.delete_many([_key(h) for h in hostnames])
 
 
+def hostname_local_entry(hostname: str):
+    """This process's entry for `hostname` while it is fresh (an opaque object: a refresh
+    makes a new one), else None. content.replay keeps an answer only as long as the entry
+    it was served with."""
+    local = _local.get(hostname)
+    if local is not None and local[0] > time.monotonic() and local[1] != _NO_TENANT:
+        return local
+    return None
+
+
 def local_cache_clear() -> None:
     """Forget this process's layer (tests do, between tests)."""
     _local.clear()

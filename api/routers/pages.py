@@ -25,7 +25,7 @@ from api.permissions import permission_require
 from api.renderers import JSON_CONTENT_TYPE, json_render
 from content import selectors, services
 from content.blocks import Block
-from content.cache import page_json_cache_key, page_json_cache_set
+from content.cache import generation_get, page_draft_json_cache_key, page_json_cache_key, page_json_cache_set
 from content.models import SLUG_RE, Page, PageRevision
 from content.nav import NavItem
 
@@ -37,20 +37,41 @@ router = Router(tags=["pages"])
 MANAGE = [JWTAuth(), ApiKeyAuth("pages:write")]
 
 
-def _published_json_prefetch(request: HttpRequest) -> list[str]:
-    """The cached JSON of the page asked for, read in the authentication's Redis round trip
-    (a hit then costs no SQL and no second round trip). Only for a slug that can exist."""
-    slug = _slug((request.resolver_match.kwargs if request.resolver_match else {}).get("slug", ""))
-    if not settings.CONTENT_PAGE_CACHE or len(slug) > SLUG_MAX_LENGTH or not SLUG_RE.match(slug):
-        return []
-    return [page_json_cache_key(slug)]
+def _json_prefetch(cache_key):
+    """The cached JSON of the page asked for (`cache_key(slug)`), read in the
+    authentication's Redis round trip (a hit then costs no SQL and no second round trip).
+    Only for a slug that can exist."""
+
+    def prefetch(request: HttpRequest) -> list[str]:
+        slug = _slug((request.resolver_match.kwargs if request.resolver_match else {}).get("slug", ""))
+        if not settings.CONTENT_PAGE_CACHE or len(slug) > SLUG_MAX_LENGTH or not SLUG_RE.match(slug):
+            return []
+        return [cache_key(slug)]
+
+    return prefetch
+
+
+def _json_cached(request: HttpRequest, key: str, render) -> HttpResponse:
+    """The JSON body at `key` if the authentication's round trip read it, else `render()`'s
+    (it reads the row), kept unless the page changed meanwhile (content.cache)."""
+    body = getattr(request, "api_prefetched", {}).get(key)
+    if body is None:
+        generation = generation_get()  # before the row: a change after it is not stored over
+        body = render()
+        page_json_cache_set(key, body, generation=generation)
+    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
 
 
 # The published snapshot (what visitors see anyway): any user of the tenant, or a read key.
 READ_PUBLISHED = [JWTAuth(), ApiKeyAuth("pages:read")]
 READ_PUBLISHED_PAGE = [
-    JWTAuth(prefetch=_published_json_prefetch),
-    ApiKeyAuth("pages:read", prefetch=_published_json_prefetch),
+    JWTAuth(prefetch=_json_prefetch(page_json_cache_key)),
+    ApiKeyAuth("pages:read", prefetch=_json_prefetch(page_json_cache_key)),
+]
+# The draft read (MANAGE's callers), its JSON cached the same way.
+READ_DRAFT = [
+    JWTAuth(prefetch=_json_prefetch(page_draft_json_cache_key)),
+    ApiKeyAuth("pages:write", prefetch=_json_prefetch(page_draft_json_cache_key)),
 ]
 
 
@@ -204,11 +225,16 @@ def page_unpublish(request: HttpRequest, slug: str):
     return services.page_unpublish(page=_page(slug), user=request.user)
 
 
-@router.get("/{path:slug}", response={200: PageOut, codes_4xx: Problem}, auth=MANAGE)
+@router.get("/{path:slug}", response={200: PageOut, codes_4xx: Problem}, auth=READ_DRAFT)
 def page_get(request: HttpRequest, slug: str):
     """The page at `slug` with its draft (`_home` for the home page)."""
     permission_require(request, "content.view_page")
-    return selectors.page_draft_get(slug=_slug(slug))
+    slug = _slug(slug)
+    return _json_cached(
+        request,
+        page_draft_json_cache_key(slug),
+        lambda: json_render(PageOut.model_validate(selectors.page_draft_get(slug=slug)).model_dump()),
+    )
 
 
 @router.put("/{path:slug}", response={200: PageOut, codes_4xx: Problem}, auth=MANAGE)
@@ -250,14 +276,9 @@ def published_page_list(request: HttpRequest, query: Query[PublishedListQuery]):
 @published_router.get("/{path:slug}", response={200: PublishedPageOut, codes_4xx: Problem}, auth=READ_PUBLISHED_PAGE)
 def published_page_get(request: HttpRequest, slug: str):
     """The published snapshot at `slug`; drafts and unpublished pages are 404."""
-    # Answered from the page cache (the JSON bytes, kept and dropped with the page's HTML
-    # by content.cache, read in the authentication's round trip) when it holds them: no
-    # SQL, no serialisation.
     slug = _slug(slug)
-    key = page_json_cache_key(slug)
-    body = getattr(request, "api_prefetched", {}).get(key)
-    if body is None:
-        page = selectors.page_published_get(slug=slug)
-        body = json_render(PublishedPageOut.model_validate(page).model_dump())
-        page_json_cache_set(slug, body)
-    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+    return _json_cached(
+        request,
+        page_json_cache_key(slug),
+        lambda: json_render(PublishedPageOut.model_validate(selectors.page_published_get(slug=slug)).model_dump()),
+    )

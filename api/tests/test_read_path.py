@@ -52,21 +52,25 @@ def _sql(captured) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET ")]
 
 
-def test_jwt_read_costs_one_page_query_and_one_redis_round_trip(
+def test_jwt_draft_read_is_one_query_then_no_sql_and_one_redis_round_trip(
     client_a, tenant_a, tokens_a, django_assert_max_num_queries, redis_round_trips
 ):
     _published_page(tenant_a)
-    assert client_a.get("/api/pages/about", **bearer(tokens_a["access"])).status_code == 200  # user cached
+    client_a.get("/api/pages/robots-only", **bearer(tokens_a["access"]))  # the user cached (a 404)
+    with django_assert_max_num_queries(2) as captured:  # the page, and SET search_path if the schema changed
+        first = client_a.get("/api/pages/about", **bearer(tokens_a["access"]))
+    assert first.status_code == 200 and first.json()["title"] == "About"
+    assert len(_sql(captured)) == 1 and "content_page" in _sql(captured)[0]
+
     before = _commandstats()
     redis_round_trips.clear()
-    with django_assert_max_num_queries(2) as captured:  # the page, and SET search_path if the schema changed
+    with django_assert_max_num_queries(0):
         response = client_a.get("/api/pages/about", **bearer(tokens_a["access"]))
     sent = list(redis_round_trips)
     after = _commandstats()
-    assert response.status_code == 200
-    assert response.json()["title"] == "About"
-    assert len(_sql(captured)) == 1 and "content_page" in _sql(captured)[0]
-    # user state + its generation + the deny-list (MGET), the rate-limit counter (INCR, EXPIRE)
+    assert response.status_code == 200 and response.content == first.content
+    # user state + its generation + the deny-list + the draft's JSON (MGET), the rate-limit
+    # counter (INCR, EXPIRE)
     assert len(sent) == 1, sent
     assert after.get("mget", 0) - before.get("mget", 0) == 1
     assert after.get("incrby", 0) - before.get("incrby", 0) == 1  # redis-py sends INCR as INCRBY 1
@@ -76,10 +80,65 @@ def test_jwt_read_costs_one_page_query_and_one_redis_round_trip(
 def test_a_viewer_s_permissions_are_cached_too(client_a, tenant_a, viewer_a, django_assert_max_num_queries):
     _published_page(tenant_a)
     token = token_pair(client_a, viewer_a)["access"]
-    assert client_a.get("/api/pages/about", **bearer(token)).status_code == 200  # user + permissions read once
+    assert client_a.get("/api/pages/robots-only", **bearer(token)).status_code == 404  # user + permissions read once
     with django_assert_max_num_queries(2) as captured:
         assert client_a.get("/api/pages/about", **bearer(token)).status_code == 200
     assert len(_sql(captured)) == 1  # no permission query: has_perm() answers from the cached state
+
+
+def test_draft_json_is_dropped_on_every_change_of_its_tenant_only(
+    client_a,
+    client_b,
+    tenant_a,
+    tenant_b,
+    tokens_a,
+    tokens_b,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):
+    for tenant in (tenant_a, tenant_b):
+        _published_page(tenant, title=f"About {tenant.schema_name}")
+    auth_a, auth_b = bearer(tokens_a["access"]), bearer(tokens_b["access"])
+    assert client_a.get("/api/pages/about", **auth_a).json()["title"] == "About alpha"
+    assert client_b.get("/api/pages/about", **auth_b).json()["title"] == "About beta"
+
+    # a draft save through the API: the very next read has it (after the save's commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.patch("/api/pages/about", {"title": "Draft"}, content_type=JSON, **auth_a)
+    assert response.status_code == 200
+    assert client_a.get("/api/pages/about", **auth_a).json()["title"] == "Draft"
+    # a save through the services (the admin's path), after its commit
+    with tenant_context(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        services.page_update(page=Page.objects.get(slug="about"), user=None, title="Second draft")
+    body = client_a.get("/api/pages/about", **auth_a).json()
+    assert body["title"] == "Second draft" and body["status"] == "published"
+    with tenant_context(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        services.page_unpublish(page=Page.objects.get(slug="about"), user=None)
+    assert client_a.get("/api/pages/about", **auth_a).json()["status"] == "draft"
+    # tenant B's entry for the same slug was left alone: still a hit, no SQL
+    with django_assert_num_queries(0):
+        assert client_b.get("/api/pages/about", **auth_b).json()["title"] == "About beta"
+    with tenant_context(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        services.page_delete(page=Page.objects.get(slug="about"), user=None)
+    assert client_a.get("/api/pages/about", **auth_a).status_code == 404
+
+
+def test_json_read_before_a_change_is_not_stored_after_it(tenant_a):
+    """A read that began before a change (its generation read first) cannot put the old JSON
+    back after the change dropped it."""
+    from content.cache import generation_get, page_cache_invalidate, page_draft_json_cache_key, page_json_cache_set
+
+    with tenant_context(tenant_a):
+        key = page_draft_json_cache_key("about")
+        page_json_cache_set(key, b'{"old": 1}', generation=generation_get())
+        assert cache.get(key) == b'{"old": 1}'
+        before = generation_get()
+        page_cache_invalidate(schema_name=tenant_a.schema_name, slugs=["about"])
+        assert cache.get(key) is None
+        page_json_cache_set(key, b'{"old": 2}', generation=before)
+        assert cache.get(key) is None
+        page_json_cache_set(key, b'{"new": 3}', generation=generation_get())
+        assert cache.get(key) == b'{"new": 3}'
 
 
 def test_published_page_by_key_hit_costs_no_sql_and_one_redis_round_trip(

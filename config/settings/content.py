@@ -15,6 +15,8 @@ CONTENT_PAGE_CACHE_TIMEOUT = env_int("CONTENT_PAGE_CACHE_TIMEOUT", 24 * 3600)
 # Cached pages each web process also keeps in memory, checked against the tenant's
 # generation in Redis on every request (content.cache). 0 keeps none.
 CONTENT_PAGE_LOCAL_ENTRIES = env_int("CONTENT_PAGE_LOCAL_ENTRIES", 1000)
+# Replay a cache hit's whole answer in front of Django's handler (content.replay).
+CONTENT_PAGE_REPLAY = env_bool("CONTENT_PAGE_REPLAY", True)
 
 # sitemap.xml uses django.contrib.sitemaps' view and template (RequestSite: no sites app).
 TENANT_APPS.append("django.contrib.sitemaps")
