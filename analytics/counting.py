@@ -150,15 +150,22 @@ def api_call_counted(*, key_prefix: str) -> None:
         _add(None, [f"k|{key_prefix}"])
 
 
+def tenant_key(schema: str, name: str) -> str:
+    """cache.make_key(name) as it is in `schema` (django_tenants.cache.make_key, the cache's
+    KEY_FUNCTION), without activating the schema: content.replay answers before any
+    tenant is activated."""
+    return f"{schema}:{cache.key_prefix}:{cache.version}:{name}"
+
+
 def _keys_of(schema: str, minute: int) -> tuple[str, str, str]:
     """The tenant's minute hash, its set of minute hashes, its visitors of the day: made
-    once a minute per tenant (cache.make_key prefixes the connection's schema)."""
+    once a minute per tenant."""
     keys = _keys.get((schema, minute))
     if keys is None:
         if len(_keys) > 10000:
             _keys.clear()
         day = time.strftime("%Y-%m-%d", time.gmtime(minute * 60))
-        keys = (cache.make_key(minute_key(minute)), cache.make_key(minutes_key()), cache.make_key(visitors_key(day)))
+        keys = tuple(tenant_key(schema, name) for name in (minute_key(minute), minutes_key(), visitors_key(day)))
         _keys[(schema, minute)] = keys
     return keys
 

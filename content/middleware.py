@@ -45,7 +45,7 @@ class CachedPageMiddleware:
             if SLUG_RE.match(slug):
                 response = views.cached_page_response(request, slug) if settings.CONTENT_PAGE_CACHE else None
                 if response is not None:
-                    replay_mark(request, generation=request.page_cache_generation)
+                    replay_mark(request, generation=request.page_cache_generation, slug=slug)
                 elif self._routed_to_page_view(request, path):
                     response = views.visitor_page_response(request, slug)
                     request.page_not_published = response is None  # the view answers 404 at once

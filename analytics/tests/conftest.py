@@ -10,6 +10,7 @@ from analytics.models import DayCount, HourCount, MinuteCount, RolledClaim
 from api.models import ApiKey
 from api.tests.conftest import key_factory  # noqa: F401 (a fixture for these tests)
 from content.models import Page, PageChange
+from content.tests.test_replay import wsgi  # noqa: F401 (a fixture: config.wsgi's application, as a server calls it)
 
 SCHEMAS = ("alpha", "beta")
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"

@@ -2,6 +2,7 @@
 flushed to Redis), and rolled up into the tenant's own tables."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -53,6 +54,26 @@ def test_the_cached_hit_path_counts_without_a_database_query(django_assert_num_q
     assert counting.flush() == 1  # one counter (v|menu) in one minute
     rollup("alpha")
     assert day_counts("alpha", Series.VIEW)["menu"] == 2
+
+
+def test_a_hit_replayed_in_front_of_django_is_counted(wsgi):
+    """content.replay answers a cached page without Django (no middleware, no tenant
+    activated): it counts the view for the tenant the answer was served for."""
+    publish("alpha", "replayed")
+    publish("beta", "replayed")
+    handled = [wsgi("alpha.localhost", "/replayed/", HTTP_USER_AGENT=BROWSER)[3] for _ in range(4)]
+    assert handled[:2] == [True, True] and handled[2:] == [False, False]  # rendered, hit, replayed
+    wsgi("beta.localhost", "/replayed/", HTTP_USER_AGENT=CRAWLER)
+    rollup("alpha")
+    rollup("beta")
+    assert day_counts("alpha", Series.VIEW) == {"replayed": 4, "*": 4}
+    assert day_counts("beta", Series.VIEW) == {}
+    assert day_counts("beta", Series.BOT) == {"replayed": 1, "*": 1}
+
+
+def test_tenant_key_is_the_caches_own_key_of_that_tenant():
+    with schema_context("beta"):
+        assert counting.tenant_key("beta", "analytics:x") == cache.make_key("analytics:x")
 
 
 def test_bots_are_counted_apart_and_are_no_visitors():
