@@ -60,6 +60,7 @@ _keys: dict[tuple[str, int], tuple[str, str, str]] = {}  # (schema, minute) -> k
 _referrers: dict[str, str] = {}  # referrer -> its host (bounded, cleared when full)
 _flusher_pid: int | None = None
 _salts: dict[str, bytes] = {}  # day -> salt, read from Redis by the flusher
+_views: dict[tuple[str, str, str, str], tuple[tuple[str, ...], bool]] = {}  # see view_counted
 
 
 def minute_key(minute: int) -> str:
@@ -107,16 +108,32 @@ def view_counted(
 ) -> None:
     """Count one view of the page at `slug` for the current tenant (`schema`, when the
     caller has it at hand: the connection's otherwise): a bot's apart, a person's with its
-    referrer's host and as a visitor of the day."""
+    referrer's host and as a visitor of the day.
+
+    The hot path of a replayed page (~40 us in all): what a view counts is worked out once
+    per (page, user agent, referrer, host) and remembered, so a view costs a dict look-up
+    and a few increments."""
     if not settings.ANALYTICS_ENABLED:
         return
-    if is_bot(user_agent):
-        _add(schema, [f"b|{slug}"])
-        return
-    ref = referrer_host(referrer, host) if referrer else ""
+    found = _views.get((slug, user_agent, referrer, host))
+    if found is None:
+        found = _view_fields(slug, user_agent, referrer, host)
+    fields, bot = found
     # (IP, user agent) stays in this process's memory until the flush (at most a second),
     # which stores only its salted hash: the set dedupes a visitor's repeated views.
-    _add(schema, [f"v|{slug}", f"r|{ref}"] if ref else [f"v|{slug}"], visitor=(client_ip, user_agent))
+    _add(schema, fields, visitor=None if bot else (client_ip, user_agent))
+
+
+def _view_fields(slug: str, user_agent: str, referrer: str, host: str) -> tuple[tuple[str, ...], bool]:
+    if is_bot(user_agent):
+        found = ((f"b|{slug}",), True)
+    else:
+        ref = referrer_host(referrer, host)
+        found = ((f"v|{slug}", f"r|{ref}") if ref else (f"v|{slug}",), False)
+    if len(_views) > 10000:
+        _views.clear()
+    _views[(slug, user_agent, referrer, host)] = found
+    return found
 
 
 def request_view_counted(request, slug: str) -> None:
@@ -170,12 +187,14 @@ def _keys_of(schema: str, minute: int) -> tuple[str, str, str]:
     return keys
 
 
-def _add(schema: str | None, fields: list[str], *, visitor: tuple[str, str] | None = None) -> None:
-    if _flusher_pid != os.getpid():
+def _add(schema: str | None, fields, *, visitor: tuple[str, str] | None = None) -> None:
+    if _flusher_pid != _pid:
         _flusher_start()
     if schema is None:
         schema = connection.schema_name
-    key, minutes, day_key = _keys_of(schema, int(time.time() // 60))
+    minute = int(time.time() // 60)
+    keys = _keys.get((schema, minute))
+    key, minutes, day_key = keys if keys is not None else _keys_of(schema, minute)
     with _lock:
         entry = _counts.get(key)
         if entry is None:
@@ -191,16 +210,25 @@ def _add(schema: str | None, fields: list[str], *, visitor: tuple[str, str] | No
             visitors.add(visitor)
 
 
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+_pid = os.getpid()
+os.register_at_fork(after_in_child=_forked)  # os.getpid() per view is measurable
+
+
 def _flusher_start() -> None:
     """One flushing thread per process (a forked web worker starts its own)."""
     global _flusher_pid
     with _lock:
-        if _flusher_pid == os.getpid():
+        if _flusher_pid == _pid:
             return
         _counts.clear()  # a parent's counts belong to the parent
         _visitors.clear()
         _schemas.clear()
-        _flusher_pid = os.getpid()
+        _flusher_pid = _pid
     threading.Thread(target=_flush_loop, name="analytics-flush", daemon=True).start()
     atexit.register(flush)
 
