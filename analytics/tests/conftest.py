@@ -30,6 +30,7 @@ def purge(*schemas):
 def committed(django_db_setup, django_db_blocker):
     """Committed rows, wiped before and after; this process's unflushed counts dropped."""
     with django_db_blocker.unblock():
+        connections.close_all()  # an earlier test may have restarted PostgreSQL under it
         purge(*SCHEMAS)
         counting.flush()
         yield
