@@ -1,8 +1,10 @@
 """Fixtures of the analytics tests: committed rows (a worker or a web server sees them),
 pages published through the services, views counted, flushed and rolled up for real."""
 
+import time
+
 import pytest
-from django.db import connections
+from django.db import IntegrityError, connections, transaction
 from django_tenants.utils import schema_context
 
 from analytics import counting
@@ -18,9 +20,20 @@ CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.ht
 
 
 def purge(*schemas):
+    from search.models import Chunk
+
     for schema in schemas:
         with schema_context(schema):
-            Page.objects.all().delete()
+            for attempt in range(5):
+                try:
+                    with transaction.atomic():
+                        Chunk.objects.all().delete()  # the worker may be indexing a page we published
+                        Page.objects.all().delete()
+                    break
+                except IntegrityError:
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.5)
             PageChange.objects.all().delete()
             for model in (MinuteCount, HourCount, DayCount, RolledClaim, ApiKey):
                 model.objects.all().delete()
