@@ -102,10 +102,14 @@ def _worker(name: str, log) -> subprocess.Popen:
         cwd=ROOT, env=service_env(), stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not _pinged(app, hostname):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(log.read_text())
+    try:
+        while not _pinged(app, hostname):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(log.read_text())
+    except BaseException:
+        proc.kill()  # never left running behind a failed start
+        proc.wait(10)
+        raise
     return proc
 
 
