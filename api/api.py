@@ -8,6 +8,7 @@ api/routers/<resource>.py and call the apps' services and selectors.
 
 from api.auth import JWTAuth
 from api.problem_api import ProblemAPI
+from api.routers.analytics import router as analytics_router
 from api.routers.answers import router as answers_router
 from api.routers.auth import router as auth_router
 from api.routers.events import router as events_router
@@ -39,3 +40,4 @@ api.add_router("/keys", keys_router)
 api.add_router("/search", search_router)
 api.add_router("/images", images_router)
 api.add_router("/answers", answers_router)
+api.add_router("/analytics", analytics_router)

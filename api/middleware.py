@@ -13,6 +13,9 @@ calls the view as Django's handler would (`BaseHandler.resolve_request`), and se
 from django.contrib.auth.models import AnonymousUser
 from django.urls import Resolver404, get_resolver, set_urlconf
 
+from analytics.counting import api_call_counted
+from api.models import ApiKey
+
 API_PREFIX = "/api/"
 
 
@@ -33,6 +36,8 @@ class ApiMiddleware:
         request.resolver_match = match
         request.user = AnonymousUser()  # until the operation's authentication says who calls
         response = match.func(request, *match.args, **match.kwargs)
+        if isinstance(getattr(request, "auth", None), ApiKey):  # API calls by key (analytics)
+            api_call_counted(key_prefix=request.auth.prefix)
         if not response.streaming and not response.has_header("Content-Length"):
             response.headers["Content-Length"] = str(len(response.content))
         return response

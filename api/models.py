@@ -18,6 +18,7 @@ class ApiKey(models.Model):
         SEARCH_READ = "search:read", "Search"
         EVENTS_WRITE = "events:write", "Send conversion events"
         IMAGES_WRITE = "images:write", "Upload, list and delete media library images"
+        ANALYTICS_READ = "analytics:read", "Read the site's analytics"
 
     name = models.CharField(max_length=100, help_text="Who uses this key, e.g. the partner's name.")
     prefix = models.CharField(max_length=16, unique=True, editable=False)

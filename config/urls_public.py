@@ -1,6 +1,6 @@
 """URLs of the public host (BASE_DOMAIN): the platform admin, the platform API and landing page."""
 
-from django.urls import path
+from django.urls import include, path
 
 from api.platform import platform_api
 from logins.views import login_limited
@@ -9,6 +9,7 @@ from tenants.views import platform_home
 
 urlpatterns = [
     path("admin/login/", login_limited(platform_site), name="platform-admin-login"),
+    path("admin/analytics/", include("analytics.urls_platform")),
     path("admin/", platform_site.urls),
     path("api/", platform_api.urls),
     path("", platform_home, name="platform-home"),

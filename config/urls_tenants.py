@@ -11,6 +11,7 @@ admin.site.site_title = "Site editor"
 
 urlpatterns = [
     path("admin/login/", login_limited(admin.site), name="admin-login"),
+    path("admin/analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("search/", include("search.urls")),

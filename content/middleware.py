@@ -22,6 +22,7 @@ from django.conf import settings
 from django.urls import Resolver404, resolve
 from django_tenants.utils import get_public_schema_name
 
+from analytics.counting import request_view_counted
 from content.models import SLUG_RE
 from content.replay import replay_mark
 from content.responses import cached_page_response, is_anonymous, visitor_page_response
@@ -47,11 +48,12 @@ class CachedPageMiddleware:
             if SLUG_RE.match(slug):
                 response = cached_page_response(request, slug) if settings.CONTENT_PAGE_CACHE else None
                 if response is not None:
-                    replay_mark(request, generation=request.page_cache_generation)
+                    replay_mark(request, generation=request.page_cache_generation, slug=slug)
                 elif self._routed_to_page_view(request, path):
                     response = visitor_page_response(request, slug)
                     request.page_not_published = response is None  # the view answers 404 at once
                 if response is not None:
+                    request_view_counted(request, slug)
                     return response
         return self.get_response(request)
 

@@ -26,6 +26,7 @@ holds at most CONTENT_PAGE_LOCAL_ENTRIES answers (cleared when full, like the pa
 from django.conf import settings
 from redis import RedisError
 
+from analytics.counting import view_counted
 from content.cache import generation_is, generation_key
 from tenants.routing import hostname_local_entry
 
@@ -41,9 +42,19 @@ _CONDITIONAL = (
 
 
 class _Answer:
-    __slots__ = ("status", "headers", "body", "generation_key", "generation", "hostname", "host_entry")
+    __slots__ = (
+        "status",
+        "headers",
+        "body",
+        "generation_key",
+        "generation",
+        "hostname",
+        "host_entry",
+        "schema",
+        "slug",
+    )
 
-    def __init__(self, status, headers, body, generation_key, generation, hostname, host_entry):
+    def __init__(self, status, headers, body, generation_key, generation, hostname, host_entry, schema, slug):
         self.status = status
         self.headers = headers
         self.body = body
@@ -51,14 +62,17 @@ class _Answer:
         self.generation = generation
         self.hostname = hostname
         self.host_entry = host_entry
+        self.schema = schema  # whose view it is, for analytics
+        self.slug = slug
 
 
-def replay_mark(request, *, generation: bytes) -> None:
+def replay_mark(request, *, generation: bytes, slug: str) -> None:
     """Called by CachedPageMiddleware when it answers a cache hit: the answer may be kept."""
     mark = request.META.get(ENVIRON_KEY)
     if mark is not None and generation:
         hostname = request.get_host().partition(":")[0].lower()
         mark.update(generation_key=generation_key(), generation=generation, hostname=hostname)
+        mark.update(schema=request.tenant.schema_name, slug=slug)
 
 
 def _request_key(environ) -> tuple | None:
@@ -94,6 +108,14 @@ class PageReplay:
             return self.app(environ, start_response)
         answer = self.answers.get(key)
         if answer is not None and self._current(answer):
+            view_counted(
+                slug=answer.slug,
+                user_agent=environ.get("HTTP_USER_AGENT", ""),
+                referrer=environ.get("HTTP_REFERER", ""),
+                client_ip=environ.get("REMOTE_ADDR", ""),
+                host=environ.get("HTTP_HOST", ""),
+                schema=answer.schema,
+            )
             start_response(answer.status, answer.headers)
             return [answer.body]
         mark = environ[ENVIRON_KEY] = {}

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
+from analytics.counting import request_view_counted
 from content import selectors
 from content.frame import site_frame
 from content.models import SLUG_RE, Page
@@ -55,9 +56,11 @@ def page(request, path: str = ""):
         if not getattr(request, "page_cache_missed", False):  # else CachedPageMiddleware asked
             cached = cached_page_response(request, slug)
             if cached is not None:
+                request_view_counted(request, slug)
                 return cached
         response = None if getattr(request, "page_not_published", False) else visitor_page_response(request, slug)
         if response is not None:
+            request_view_counted(request, slug)
             return response
         return page_not_found(request) if slug else _home_placeholder(request)
     # Staff bypass the cache and see warnings about what visitors do not see.

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from analytics.counting import search_counted
 from content.frame import site_frame
 from search.selectors import LIMIT_MAX, QUERY_MAX_CHARS, Mode, search_pages
 
@@ -21,6 +22,7 @@ def search(request):
         error = f"The search is too long: at most {QUERY_MAX_CHARS} characters."
     elif query:
         hits = search_pages(query=query, mode=mode_value, limit=LIMIT_MAX // 5)
+        search_counted(query=query, results=len(hits))
     context = {
         **site_frame(tenant=request.tenant),  # name, accent, the home page's menu, as on its pages
         "query": query,

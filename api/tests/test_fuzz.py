@@ -264,7 +264,7 @@ def test_no_hostile_input_is_a_server_error_on_the_tenant_api(client_a, editor_a
     fuzzer = Fuzzer(
         Client(HTTP_HOST="alpha.localhost", raise_request_exception=False),
         _document("openapi.json"),
-        {"slug": "fuzz", "revision_id": revision_id, "key_id": 1, "image_id": 1},
+        {"slug": "fuzz", "revision_id": revision_id, "key_id": 1, "image_id": 1, "series": "visits"},
         bearer(token)["HTTP_AUTHORIZATION"],
     )
     fuzzer.run()

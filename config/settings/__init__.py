@@ -16,3 +16,4 @@ from config.settings.search import *  # noqa: F403
 from config.settings.events import *  # noqa: F403
 from config.settings.images import *  # noqa: F403
 from config.settings.answers import *  # noqa: F403
+from config.settings.analytics import *  # noqa: F403
