@@ -34,6 +34,7 @@ def _author(user):
 def _title_from(file) -> str:
     """`IMG_2041-final.jpg` -> `IMG 2041 final`: a start the editor can improve."""
     stem = PurePath(getattr(file, "name", "") or "").stem
+    stem = "".join(c for c in stem if c != "\x00" and not 0xD800 <= ord(c) <= 0xDFFF)  # not storable
     return " ".join(stem.replace("_", " ").replace("-", " ").split())[:200] or "Untitled image"
 
 

@@ -15,6 +15,8 @@ import PIL.Image
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from config.json_input import text_problem
+
 FILE_REQUIRED = "Choose an image file to upload."
 FILE_TOO_LARGE = "The file is {size:,} bytes; the limit is {limit:,} bytes ({limit_mb:g} MB)."
 FILE_EMPTY = "The file is empty."
@@ -131,12 +133,16 @@ def image_fields_check(*, title: str | None = None, alt: str | None = None, foca
     clean: dict = {}
     if title is not None:
         title = " ".join(str(title).split())
-        if len(title) > 200:
+        if problem := text_problem(title):
+            errors.append({"loc": ["title"], "msg": problem})
+        elif len(title) > 200:
             errors.append({"loc": ["title"], "msg": TITLE_TOO_LONG})
         clean["title"] = title
     if alt is not None:
         alt = " ".join(str(alt).split())
-        if not alt:
+        if problem := text_problem(alt):
+            errors.append({"loc": ["alt"], "msg": problem})
+        elif not alt:
             errors.append({"loc": ["alt"], "msg": ALT_REQUIRED})
         elif len(alt) > 500:
             errors.append({"loc": ["alt"], "msg": ALT_TOO_LONG})

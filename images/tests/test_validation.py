@@ -5,6 +5,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from api.tests.utils import bearer, token_pair
+from config.json_input import TEXT_NUL
 from images import validation
 from images.models import Image
 from images.tests.utils import SVG_WITH_SCRIPT, media_files, photo, png_bomb, upload
@@ -106,3 +107,21 @@ def test_each_allowed_format_is_accepted(post_image, tenant_a, fmt, extra):
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["format"], body["width"], body["height"], body["status"]) == (fmt, 300, 200, "pending")
+
+
+def test_nul_in_the_form_s_text_is_a_422_at_its_field_and_stores_nothing(post_image, tenant_a, tenant_b, client_b):
+    """A NUL in a multipart field (PostgreSQL cannot store it) was a 500 (the fuzz test found it)."""
+    before = media_files(tenant_a)
+    response = post_image(photo(40, 30), "pic.png", alt="action\x00source", title="fine\x00title")
+    assert response.status_code == 422, response.content
+    errors = {tuple(e["loc"]): e["msg"] for e in response.json()["errors"]}
+    assert errors == {("body", "alt"): TEXT_NUL, ("body", "title"): TEXT_NUL}
+    with tenant_context(tenant_a):
+        assert not Image.objects.exists()
+    assert media_files(tenant_a) == before
+    # A NUL in the file's name only shapes the default title: dropped, the upload stored.
+    response = post_image(photo(40, 30), "bad\x00name.png")
+    assert response.status_code == 201, response.content
+    assert "\x00" not in response.json()["title"]
+    with tenant_context(tenant_b):
+        assert not Image.objects.exists()  # the other tenant's library is untouched
