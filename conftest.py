@@ -157,3 +157,58 @@ def embedder():
     loaded = embedder_get()
     loaded.embed(["warm up"])
     return loaded
+
+
+@pytest.fixture
+def key_factory():
+    """Create API keys through the service, inside a tenant; returns the plain key."""
+    from django_tenants.utils import tenant_context
+
+    from api.services import api_key_create
+
+    def make(tenant, scopes, **kwargs):
+        with tenant_context(tenant):
+            key, plain = api_key_create(name=kwargs.pop("name", "partner"), scopes=scopes, **kwargs)
+        return plain
+
+    return make
+
+
+@pytest.fixture
+def wsgi():
+    """Call config.wsgi.application as a server would; return (status, headers, body,
+    whether Django handled it)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    from config.wsgi import application
+
+    def call(host: str, path: str, **headers):
+        environ = RequestFactory().get(path, HTTP_HOST=host, **headers).environ
+        started = []
+
+        def count(**kwargs):
+            started.append(1)
+
+        answer = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            answer.update(status=status, headers=dict(response_headers))
+
+        # As Django's test client: the test's transaction stays open across the request.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        request_started.connect(count)
+        try:
+            result = application(environ, start_response)
+            body = b"".join(result)
+            if hasattr(result, "close"):
+                result.close()
+        finally:
+            request_started.disconnect(count)
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return answer["status"], answer["headers"], body.decode(), bool(started)
+
+    return call

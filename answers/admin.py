@@ -7,6 +7,7 @@ from django.db.models import Sum
 
 from answers.models import AnswerRecord, AnswerSettings
 from answers.services import answer_settings_update
+from config.admin import OneRowAdmin
 
 
 class AnswerSettingsForm(forms.ModelForm):
@@ -23,7 +24,7 @@ class AnswerSettingsForm(forms.ModelForm):
 
 
 @admin.register(AnswerSettings)
-class AnswerSettingsAdmin(admin.ModelAdmin):
+class AnswerSettingsAdmin(OneRowAdmin, admin.ModelAdmin):
     form = AnswerSettingsForm
     list_display = ["__str__", "base_url", "model", "extractive_only", "keep_questions", "key_stored"]
     fields = ["base_url", "model", "api_key", "clear_api_key", "extractive_only", "keep_questions"]
@@ -31,10 +32,6 @@ class AnswerSettingsAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="key stored")
     def key_stored(self, obj) -> bool:
         return bool(obj.api_key_encrypted)
-
-    def has_add_permission(self, request):
-        # One row per site.
-        return super().has_add_permission(request) and not AnswerSettings.objects.exists()
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -4,6 +4,7 @@ events to watch (status, attempts, last error) and replay."""
 from django import forms
 from django.contrib import admin, messages
 
+from config.admin import OneRowAdmin
 from events import services
 from events.models import ConversionEvent, MetaDestination, WebhookEndpoint, WebhookEvent
 
@@ -71,12 +72,9 @@ class MetaDestinationForm(forms.ModelForm):
 
 
 @admin.register(MetaDestination)
-class MetaDestinationAdmin(admin.ModelAdmin):
+class MetaDestinationAdmin(OneRowAdmin, admin.ModelAdmin):
     form = MetaDestinationForm
     list_display = ["pixel_id", "api_version", "test_event_code", "base_url", "is_active"]
-
-    def has_add_permission(self, request):
-        return not MetaDestination.objects.exists()
 
 
 @admin.register(ConversionEvent)

@@ -9,8 +9,8 @@ from django_tenants.utils import schema_context
 
 from analytics import counting
 from analytics.models import Series
-from analytics.tests.conftest import BROWSER, CRAWLER, day_counts, publish, rollup
-from api.tests.conftest import api_key_header
+from analytics.tests.utils import BROWSER, CRAWLER, day_counts, publish, rollup
+from api.tests.utils import api_key_header
 from content import cache as page_cache
 
 pytestmark = pytest.mark.usefixtures("committed")

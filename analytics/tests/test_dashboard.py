@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 
-from analytics.tests.conftest import BROWSER, publish, rollup
-from api.tests.conftest import api_key_header, bearer, token_pair
-from content.tests.conftest import admin_login
+from analytics.tests.utils import BROWSER, publish, rollup
+from api.tests.utils import api_key_header, bearer, token_pair
+from content.tests.utils import admin_login
 
 pytestmark = pytest.mark.usefixtures("committed")
 

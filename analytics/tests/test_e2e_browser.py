@@ -8,8 +8,8 @@ import time
 import pytest
 from django.db import connections
 
-from analytics.tests.conftest import BROWSER, day_counts, publish, rollup
-from conftest import TENANT_A
+from analytics.tests.utils import BROWSER, day_counts, publish, rollup
+from config.testing import TENANT_A
 from content.tests.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.usefixtures("committed"), pytest.mark.slow]

@@ -22,9 +22,9 @@ from redis import RedisError
 
 from analytics import counting, services
 from analytics.models import DayCount, HourCount, MinuteCount, Series
-from analytics.tests.conftest import BROWSER, day_counts, publish, rollup
+from analytics.tests.utils import BROWSER, day_counts, publish, rollup
 from config import services as embedded
-from conftest import ROOT, database_url, service_env
+from config.testing import ROOT, database_url, service_env
 
 pytestmark = pytest.mark.usefixtures("committed")
 

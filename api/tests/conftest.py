@@ -2,7 +2,6 @@
 utils.py)."""
 
 import pytest
-from django_tenants.utils import tenant_context
 
 from api.tests.utils import user_with_perms
 
@@ -17,16 +16,3 @@ def plain_user_a(tenant_a):
 def viewer_a(tenant_a):
     """A user of tenant A who may view pages and nothing else."""
     return user_with_perms(tenant_a, "viewer@alpha.example", ["view_page"])
-
-
-@pytest.fixture
-def key_factory():
-    """Create API keys through the service, inside a tenant; returns the plain key."""
-    from api.services import api_key_create
-
-    def make(tenant, scopes, **kwargs):
-        with tenant_context(tenant):
-            key, plain = api_key_create(name=kwargs.pop("name", "partner"), scopes=scopes, **kwargs)
-        return plain
-
-    return make

@@ -2,52 +2,12 @@
 application the web servers load (config.wsgi), with two tenants. Django's
 `request_started` signal tells whether Django handled a request."""
 
-import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from django.test import RequestFactory
 from django_tenants.utils import tenant_context
 
 from config.testing import TENANT_A, TENANT_B
 from content import services
 from content.cache import GENERATION_KEY
 from content.tests.utils import page_published, redis_calls
-
-
-@pytest.fixture
-def wsgi():
-    """Call config.wsgi.application as a server would; return (status, headers, body,
-    whether Django handled it)."""
-    from config.wsgi import application
-
-    def call(host: str, path: str, **headers):
-        environ = RequestFactory().get(path, HTTP_HOST=host, **headers).environ
-        started = []
-
-        def count(**kwargs):
-            started.append(1)
-
-        answer = {}
-
-        def start_response(status, response_headers, exc_info=None):
-            answer.update(status=status, headers=dict(response_headers))
-
-        # As Django's test client: the test's transaction stays open across the request.
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
-        request_started.connect(count)
-        try:
-            result = application(environ, start_response)
-            body = b"".join(result)
-            if hasattr(result, "close"):
-                result.close()
-        finally:
-            request_started.disconnect(count)
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
-        return answer["status"], answer["headers"], body.decode(), bool(started)
-
-    return call
 
 
 def _quote(text: str) -> list[dict]:
