@@ -63,13 +63,6 @@ FROM (SELECT minute, (extract(epoch FROM minute) / 60)::bigint AS n
      generate_series(1, {ROWS_PER_MINUTE}) AS k
 """
 
-_HOURS_BULK = """
-INSERT INTO analytics_hourcount (hour, series, key, count)
-SELECT date_trunc('hour', minute), series, key, sum(count) FROM analytics_minutecount
-WHERE minute >= %(start)s AND minute < %(end)s GROUP BY 1, 2, 3
-ON CONFLICT (hour, series, key) DO UPDATE SET count = EXCLUDED.count
-"""
-
 _UNIQUES_BULK = """
 INSERT INTO analytics_daycount (day, series, key, count, value)
 SELECT day::date, 'u', '', 800 + (extract(doy FROM day)::int * 37) %% 400, 0
@@ -118,7 +111,7 @@ def generate(tenant, rows: int) -> dict:
     from django_tenants.utils import tenant_context
 
     from analytics.models import MinuteCount
-    from analytics.services import rollup_days
+    from analytics.services import rollup_days, rollup_span
 
     minutes = rows // ROWS_PER_MINUTE
     end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
@@ -138,7 +131,7 @@ def generate(tenant, rows: int) -> dict:
                 took = time.monotonic() - started
                 print(f"  raw rows [{i}/{len(spans)}] up to {b:%Y-%m-%d} ({took:.0f} s)", flush=True)
             for i, (a, b) in enumerate(spans, 1):
-                cursor.execute(_HOURS_BULK, {"start": a, "end": b})
+                rollup_span(start=a, end=b)
                 print(f"  hours [{i}/{len(spans)}] ({time.monotonic() - started:.0f} s)", flush=True)
             cursor.execute(_UNIQUES_BULK, {"start": start.date(), "end": end.date()})
         days = sorted({(start + dt.timedelta(days=n)).date() for n in range((end - start).days + 2)})

@@ -44,16 +44,16 @@ def free_port(ports: range | None = None) -> int:
     raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
-    """Poll `predicate` until it returns something true (returned); AssertionError after
-    `timeout` seconds."""
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1, *, what: str = "the condition"):
+    """Poll `predicate` until it returns something true (returned); AssertionError naming
+    `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = predicate()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def http_wait(
@@ -200,11 +200,24 @@ def celery_worker_start(
             stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 60
-    while not app.control.ping(destination=[hostname], timeout=0.5):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"celery worker {hostname} did not start:\n{log.read_text(errors='replace')}")
+    try:
+        while not _pinged(app, hostname):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker {hostname} did not start:\n{log.read_text(errors='replace')}")
+    except BaseException:
+        proc.kill()  # never left running behind a failed start
+        proc.wait(10)
+        raise
     return Worker(proc, hostname, queue)
+
+
+def _pinged(app, hostname: str) -> bool:
+    from redis import RedisError
+
+    try:
+        return bool(app.control.ping(destination=[hostname], timeout=0.5))
+    except (OSError, RedisError):  # a broker connection from before a Redis restart (the outage tests)
+        return False  # the failed connection is dropped: the next ping opens a new one
 
 
 def _queue_length(queue: str) -> int:

@@ -5,9 +5,6 @@ restart (the real server stopped and started) losing only what was not flushed."
 import datetime as dt
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
@@ -18,13 +15,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
-from redis import RedisError
 
 from analytics import counting, services
 from analytics.models import DayCount, HourCount, MinuteCount, Series
 from analytics.tests.utils import BROWSER, day_counts, publish, rollup
 from config import services as embedded
-from config.testing import ROOT, database_url, service_env
+from config.testing import celery_worker_start, database_url, wait_for
 
 pytestmark = pytest.mark.usefixtures("committed")
 
@@ -92,43 +88,6 @@ def test_killed_after_its_commit_the_next_run_skips_the_claims_it_had_added(monk
     assert day_counts("alpha", Series.VIEW) == {"about": 4, "*": 4}
 
 
-def _worker(name: str, log) -> subprocess.Popen:
-    from config.celery import app
-
-    hostname = f"{name}@{socket.gethostname()}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", QUEUE,
-         f"--hostname={hostname}", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        cwd=ROOT, env=service_env(), stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    try:
-        while not _pinged(app, hostname):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(log.read_text())
-    except BaseException:
-        proc.kill()  # never left running behind a failed start
-        proc.wait(10)
-        raise
-    return proc
-
-
-def _pinged(app, hostname: str) -> bool:
-    try:
-        return bool(app.control.ping(destination=[hostname], timeout=0.5))
-    except (OSError, RedisError):  # a broker connection from before a Redis restart (config's outage tests)
-        return False  # the failed connection is dropped: the next ping opens a new one
-
-
-def _wait(predicate, timeout=30.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_a_worker_killed_in_the_middle_of_a_rollup_loses_and_doubles_nothing(tmp_path):
     """A real worker claims alpha's counts, then waits for the tenant's lock (held here);
     SIGKILL; its transaction never committed, the claims are still in Redis, and the
@@ -144,29 +103,29 @@ def test_a_worker_killed_in_the_middle_of_a_rollup_loses_and_doubles_nothing(tmp
     _views("beta.localhost", "/about/", 2)
     counting.flush()
     lock = psycopg.connect(database_url(), autocommit=False)
-    worker = _worker("analytics-kill-1", tmp_path / "first.log")
+    worker = celery_worker_start(tmp_path / "first.log", name="analytics-kill-1", queue=QUEUE)
     second = None
     try:
         lock.execute("SELECT pg_advisory_xact_lock(%s)", [services._lock_id("alpha")])
         analytics_rollup_all.apply_async(queue=QUEUE)
-        _wait(lambda: _claims("alpha"), what="the worker's claim")
+        wait_for(lambda: _claims("alpha"), 30, what="the worker's claim")
         time.sleep(0.5)  # it now waits on the lock, inside its transaction
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(10)
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        worker.proc.wait(10)
         lock.rollback()
         assert day_counts("alpha", Series.VIEW) == {}  # nothing committed
-        second = _worker("analytics-kill-2", tmp_path / "second.log")
+        second = celery_worker_start(tmp_path / "second.log", name="analytics-kill-2", queue=QUEUE)
         analytics_rollup_all.apply_async(queue=QUEUE)
-        _wait(lambda: day_counts("alpha", Series.VIEW) and day_counts("beta", Series.VIEW), what="the second run")
+        both_rolled = lambda: day_counts("alpha", Series.VIEW) and day_counts("beta", Series.VIEW)  # noqa: E731
+        wait_for(both_rolled, 30, what="the second run")
         assert day_counts("alpha", Series.VIEW) == {"about": 7, "*": 7}
         assert day_counts("beta", Series.VIEW) == {"about": 2, "*": 2}
         assert _claims("alpha") == []
     finally:
         lock.close()
-        for proc in (worker, second):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                proc.wait(20)
+        for started in (worker, second):
+            if started is not None:
+                started.stop()
 
 
 def test_counting_survives_a_redis_restart_losing_only_what_was_not_flushed():

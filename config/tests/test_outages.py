@@ -25,6 +25,7 @@ from django_tenants.utils import schema_context
 
 from api.tests.utils import bearer, token_pair
 from config import services as embedded
+from config import testing
 from config.errors import RETRY_AFTER_SECONDS
 from config.outage import outage_log_reset
 from content.models import Page, PageChange
@@ -59,12 +60,8 @@ def _publish(schema: str, slug: str, text: str) -> Page:
 
 
 def wait_for(predicate, timeout=90.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    """config.testing.wait_for with this file's longer default (indexing after an outage)."""
+    return testing.wait_for(predicate, timeout, 0.2, what=what)
 
 
 # --- Redis ------------------------------------------------------------------------------
