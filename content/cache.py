@@ -95,14 +95,14 @@ def page_cache_get(slug: str) -> tuple[dict | None, bytes | None]:
     if not settings.CONTENT_PAGE_CACHE:
         return None, None
     local_key = (connection.schema_name, slug)
-    generation_key = cache.make_key(GENERATION_KEY)
+    key = generation_key()
     try:
         local = _local.get(local_key)
         if local is not None:
-            generation = _client().get(generation_key) or b""
+            generation = _client().get(key) or b""
             if generation and generation == local[0]:
                 return local[1], generation
-        generation, raw = _client().mget(generation_key, cache.make_key(page_cache_key(slug)))
+        generation, raw = _client().mget(key, cache.make_key(page_cache_key(slug)))
     except RedisError as exc:
         outage_log("redis", _OUTAGE, exc)
         return None, None
@@ -138,21 +138,27 @@ def page_cache_set(slug: str, entry: dict, *, generation: bytes | None) -> None:
     if not settings.CONTENT_PAGE_CACHE or generation is None:
         return
     try:
-        stored = _client().eval(
-            _SET_IF_CURRENT,
-            2,
-            cache.make_key(GENERATION_KEY),
-            cache.make_key(page_cache_key(slug)),
-            generation,
-            _encode(entry),
-            settings.CONTENT_PAGE_CACHE_TIMEOUT,
-            secrets.token_hex(8),
-        )
+        stored = _set_if_current(page_cache_key(slug), _encode(entry), generation)
     except RedisError as exc:
         outage_log("redis", _OUTAGE, exc)
         return
     if stored:
         _local_keep((connection.schema_name, slug), stored, entry)
+
+
+def _set_if_current(key: str, raw: bytes, generation: bytes) -> bytes | None:
+    """SET `key` (made tenant-aware here) to `raw` unless the tenant's generation moved on
+    from `generation`; returns the generation it is valid at, or None. Raises RedisError."""
+    return _client().eval(
+        _SET_IF_CURRENT,
+        2,
+        generation_key(),
+        cache.make_key(key),
+        generation,
+        raw,
+        settings.CONTENT_PAGE_CACHE_TIMEOUT,
+        secrets.token_hex(8),
+    )
 
 
 def page_cache_invalidate(*, schema_name: str, slugs) -> None:
@@ -168,7 +174,7 @@ def page_cache_invalidate(*, schema_name: str, slugs) -> None:
             keys += [cache.make_key(page_json_cache_key(slug)), cache.make_key(page_draft_json_cache_key(slug))]
         pipe = _client().pipeline(transaction=True)
         pipe.delete(*keys)
-        pipe.set(cache.make_key(GENERATION_KEY), secrets.token_hex(8))
+        pipe.set(generation_key(), secrets.token_hex(8))
         pipe.execute()
 
 
@@ -197,7 +203,7 @@ def generation_get() -> bytes | None:
     if not settings.CONTENT_PAGE_CACHE:
         return None
     try:
-        return _client().get(cache.make_key(GENERATION_KEY)) or b""
+        return _client().get(generation_key()) or b""
     except RedisError as exc:
         outage_log("redis", "API pages answered without the page cache", exc)
         return None
@@ -209,15 +215,6 @@ def page_json_cache_set(key: str, body: bytes, *, generation: bytes | None) -> N
     if not settings.CONTENT_PAGE_CACHE or generation is None:
         return
     try:
-        _client().eval(
-            _SET_IF_CURRENT,
-            2,
-            cache.make_key(GENERATION_KEY),
-            cache.make_key(key),
-            generation,
-            cache._cache._serializer.dumps(body),
-            settings.CONTENT_PAGE_CACHE_TIMEOUT,
-            secrets.token_hex(8),
-        )
+        _set_if_current(key, cache._cache._serializer.dumps(body), generation)
     except RedisError as exc:
         outage_log("redis", "API pages answered without the page cache", exc)
