@@ -106,7 +106,7 @@ def _webhook_insert(*, endpoint: WebhookEndpoint, delivery, body: bytes) -> Webh
         endpoint.scheme,
         endpoint.secrets,
     ]
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:  # parsed and planned once per connection
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
