@@ -164,9 +164,7 @@ def _prepared_runs() -> list[tuple[str, int]]:
         return cursor.fetchall()
 
 
-def test_a_statement_prepared_in_one_schema_reads_the_other_tenants_rows_after_the_switch(
-    tenant_a, tenant_b, probes
-):
+def test_a_statement_prepared_in_one_schema_reads_the_other_tenants_rows_after_the_switch(tenant_a, tenant_b, probes):
     """PostgreSQL re-parses a prepared statement when search_path changed since its last
     run (docs of PREPARE, since 9.3): the one statement, prepared in A's schema, reads
     B's table once the connection is on B, and A's again after."""
