@@ -14,6 +14,9 @@ the parameters were frozen.
 --misses    prints the questions each mode got wrong.
 --cv-veto   chooses the rare-word veto (search.background.rare_words) the same way,
             everything else frozen (below); figures go to docs/bench/search_quality_veto.json.
+--gate-cost times hybrid search_pages on every question with the rare-word veto on and
+            off (interleaved, warm, in process) and the vocabulary statement alone;
+            figures go to docs/bench/search_gate_cost.json.
 --cv        chooses the hybrid parameters by leave-one-site-out cross-validation (below)
             and prints the fold choices, the cross-validated figures and the choice on
             all four sites; figures go to docs/bench/search_quality_cv.json.
@@ -43,6 +46,7 @@ site on the other three, as above.
 """
 
 import argparse
+import functools
 import itertools
 import os
 import sys
@@ -405,6 +409,54 @@ def cross_validate_veto(tenants: dict, *, embedder, misses: bool) -> dict:
     return record
 
 
+def gate_cost(tenants: dict, *, embedder, rounds: int = 5) -> dict:
+    """Hybrid search_pages per question, the veto on and off in alternation (warm: each
+    question asked once before), and the vocabulary statement alone for the questions that
+    hold a rare word."""
+    import statistics
+    import time
+
+    def timed(call) -> float:
+        start = time.perf_counter()
+        call()
+        return (time.perf_counter() - start) * 1000
+
+    on, off, vocabulary = [], [], []
+    for site in SITES:
+        questions = [q.text for q in site.questions] + [q.text for b in site.fresh.values() for q in b]
+        with tenant_context(tenants[site.name]):
+            for text in questions:
+                search_pages(query=text, mode=Mode.HYBRID, embedder=embedder)
+            for round_ in range(rounds):
+                for text in questions:
+                    ask = functools.partial(search_pages, query=text, mode=Mode.HYBRID, embedder=embedder)
+                    order = (True, False) if round_ % 2 == 0 else (False, True)
+                    for veto in order:
+                        if veto:
+                            on.append(timed(ask))
+                        else:
+                            with override_settings(SEARCH_RARE_WORD_ZIPF=0.0):
+                                off.append(timed(ask))
+                    words = rare_words(query_text(text), below=settings.SEARCH_RARE_WORD_ZIPF)
+                    if words:
+                        vocabulary.append(timed(functools.partial(words_known, words)))
+        print(f"  {site.name}: {len(questions)} questions x {rounds} rounds  {load_average()}", flush=True)
+    record = {
+        "rounds": rounds,
+        "queries": len(on),
+        "hybrid_p50_ms_veto_on": round(statistics.median(on), 3),
+        "hybrid_p50_ms_veto_off": round(statistics.median(off), 3),
+        "hybrid_mean_ms_veto_on": round(statistics.fmean(on), 3),
+        "hybrid_mean_ms_veto_off": round(statistics.fmean(off), 3),
+        "vocabulary_statement_p50_ms": round(statistics.median(vocabulary), 3) if vocabulary else None,
+        "vocabulary_statements": len(vocabulary),
+        "load_average": load_average(),
+    }
+    for key, value in record.items():
+        print(f"{key:>32}: {value}")
+    return record
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--analyze", action="store_true")
@@ -414,6 +466,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--cv", action="store_true")
     parser.add_argument("--cv-veto", action="store_true")
+    parser.add_argument("--gate-cost", action="store_true")
     args = parser.parse_args()
     overrides = {name: _value(value) for name, value in (item.split("=", 1) for item in args.set)}
 
@@ -422,6 +475,12 @@ def main() -> int:
     print(f"loading {len(SITES)} sites ({sum(len(site.pages) for site in SITES)} pages) ...", flush=True)
     tenants = tenants_loaded(embedder=embedder, analyze=args.analyze)
     print(f"== {load_average()}  analyzed: {args.analyze}  overrides: {overrides or 'none'}")
+
+    if args.gate_cost:
+        record = gate_cost(tenants, embedder=embedder)
+        if not args.no_write:
+            results_write("search_gate_cost", record)
+        return 0
 
     if args.cv_veto:
         record = cross_validate_veto(tenants, embedder=embedder, misses=args.misses)
