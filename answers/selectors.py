@@ -125,6 +125,45 @@ def answer_passages(*, question: str, limit: int | None = None) -> list[Passage]
     return passages
 
 
+# Every sentence of one page's published chunks, in reading order, with its similarity to
+# the question (the chunk's own for a chunk without sentence vectors).
+_PAGE_SENTENCES_SQL = """
+SELECT c.position, c.text, c.sentences,
+       CASE WHEN c.sentence_embeddings IS NULL THEN NULL ELSE (
+           SELECT array_agg(1 - (u.v <=> %(h)s::halfvec({dim})) ORDER BY u.i)
+           FROM unnest(c.sentence_embeddings) WITH ORDINALITY u(v, i)
+       ) END,
+       1 - (c.embedding::vector({dim}) <=> %(v)s::vector({dim}))
+FROM search_chunk c JOIN content_page p ON p.id = c.page_id
+WHERE c.page_id = %(page)s AND p.status = 'published'
+ORDER BY c.position
+"""
+# A sentence's reading-order index on its page: chunk position x this + its index in the chunk.
+_PAGE_ORDER = 10_000
+
+
+def page_sentences(*, page_id: int, question: str) -> list[Sentence]:
+    """All sentences of a published page (every chunk, not only the passage the search
+    picked), in reading order, each with its similarity to the question. One statement."""
+    vector = query_embedding(query_text(question))
+    literal = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+    dim = str(int(settings.SEARCH_DIMENSIONS))
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE_SENTENCES_SQL.replace("{dim}", dim), {"h": literal, "v": literal, "page": page_id})
+        rows = cursor.fetchall()
+    found = []
+    for position, text, sentences, similarities, chunk_similarity in rows:
+        body = text.partition("\n")[2]
+        sentences = list(sentences or []) or ([body] if body else [])
+        if not similarities or len(similarities) != len(sentences):
+            similarities = [chunk_similarity] * len(sentences)
+        found += [
+            Sentence(text=sentence, similarity=float(similarity), index=position * _PAGE_ORDER + i)
+            for i, (sentence, similarity) in enumerate(zip(sentences, similarities, strict=True))
+        ]
+    return found
+
+
 def _heading_anchor(*, context: str, title: str, blocks) -> str:
     """The id of the heading block named in the passage's context line ("title › heading"),
     which templates/blocks/heading.html renders as the element's id."""
