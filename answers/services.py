@@ -27,14 +27,7 @@ from answers import llm
 from answers.crypto import secret_encrypt
 from answers.models import AnswerRecord, AnswerSettings
 from answers.prompts import I_DONT_KNOW, CitationFilter, is_i_dont_know, messages_build
-from answers.selectors import (
-    Passage,
-    Sentence,
-    answer_passages,
-    answer_settings_get,
-    model_config_get,
-    page_sentences,
-)
+from answers.selectors import Passage, Sentence, answer_passages, answer_settings_get, model_config_get
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +40,10 @@ QUESTION_TOO_LONG = "The question is too long: at most {max} characters."
 QUESTION_MAX_CHARS = 500
 
 # Extractive: the EXTRACT_SENTENCES sentences of the first page closest to the question
-# (by the sentence vectors the index holds; from every chunk of that page, not only the
-# passage the search ranked it by: "how fast can I get a spare part" is answered by the
-# page's first paragraph while its service-contract paragraph ranked it), plus the closest
+# (by the sentence vectors the index holds), from every chunk of that page
+# (Passage.page_sentences), not only the passage the search ranked it by: "how fast can I
+# get a replacement component" is answered by the page's first paragraph while its
+# service-contract paragraph ranked it. Plus the closest
 # one of the second passage when its page scores within SECOND_PAGE_MARGIN of the first.
 # Chosen on the calibration sites of the quality set (bikes, acme: the page's sentences
 # rather than the passage's, 1-3 sentences) and reported on the held-out ones too
@@ -239,7 +233,7 @@ def extractive_answer(*, question: str, passages: list[Passage]) -> Answer:
     scores within SECOND_PAGE_MARGIN of the first (two pages answer about as well). Each
     page's sentences are followed by its citation. Nothing else is written."""
     first = passages[0]
-    on_page = page_sentences(page_id=first.page_id, question=question) or first.sentences
+    on_page = first.page_sentences or first.sentences
     parts = [(first, _sentences_best(on_page, EXTRACT_SENTENCES))]
     if len(passages) > 1 and passages[1].score >= first.score - SECOND_PAGE_MARGIN:
         shown = {sentence.text for sentence in parts[0][1]}

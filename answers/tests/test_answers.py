@@ -320,28 +320,30 @@ def test_model_says_it_does_not_know(sites, client_a, tenant_a, fake_model):
 
 
 def test_extractive_answer_quotes_the_whole_page_not_only_the_ranked_passage(tenant_a, tenant_b, embedder):
-    """The sentences come from every chunk of the first page (answers.selectors.page_sentences),
-    in reading order, under the page's one citation; another tenant's page of the same id
-    is not read."""
-    from answers.selectors import answer_passages, page_sentences
+    """The sentences come from every chunk of the first page (Passage.page_sentences, read in
+    the passages' statement), in reading order, under the page's one citation; another
+    tenant's page is not read."""
+    from answers.selectors import answer_passages
     from answers.services import extractive_answer
 
     mounting = "Ceiling mounting needs the GK-3 gantry kit."
-    page = page_publish_indexed(
+    page_publish_indexed(
         tenant_a,
         slug="a1",
         title="A1 arm",
         blocks=[heading("Payload"), paragraph(A1_FACT), heading("Mounting"), paragraph(mounting)],
         embedder=embedder,
     )
-    page_publish_indexed(tenant_b, slug="a1", title="B", blocks=[paragraph("Beta bakes bread.")], embedder=embedder)
+    page_publish_indexed(
+        tenant_b, slug="a1", title="B", blocks=[paragraph("Beta lifts 12 kg of bread.")], embedder=embedder
+    )
     question = "What payload can the A1 lift?"
     with tenant_context(tenant_a):
-        sentences = page_sentences(page_id=page.pk, question=question)
         passages = answer_passages(question=question)
         answer = extractive_answer(question=question, passages=passages)
-    assert [s.text for s in sentences] == [A1_FACT, mounting]
-    assert sentences[0].similarity > sentences[1].similarity
-    assert len(passages) == 1 and passages[0].context.endswith("Payload")  # the ranked chunk
+    (passage,) = passages
+    assert passage.context.endswith("Payload") and [s.text for s in passage.sentences] == [A1_FACT]
+    assert [s.text for s in passage.page_sentences] == [A1_FACT, mounting]
+    assert passage.page_sentences[0].similarity > passage.page_sentences[1].similarity
     assert answer.text == f"{A1_FACT} {mounting} [1]"
     assert [citation.number for citation in answer.citations] == [1]
