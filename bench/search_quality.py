@@ -512,7 +512,14 @@ def main() -> int:
     with override_settings(**overrides):
         answers = evaluate(tenants, embedder=embedder)
         batches = {name: evaluate(tenants, embedder=embedder, fresh=name) for name in SITES[0].fresh}
-    record = {"analyzed": args.analyze, "overrides": overrides, "splits": {}, "fresh": {}, "sites": {}}
+    record = {
+        "analyzed": args.analyze,
+        "overrides": overrides,
+        "final_batch": FRESH_FINAL,
+        "splits": {},
+        "fresh": {},
+        "sites": {},
+    }
     for split in SPLITS:
         rows = split_scores(answers, split=split)
         print("\n" + scores_table(rows, title=f"{split} ({', '.join(SPLITS[split])})"))

@@ -198,10 +198,10 @@ def background_similarity(vector: list[float], *, embedder: Embedder) -> float:
 
 
 # The second witness: words. A sentence model of 384 dimensions puts "kayak rental on the
-# lake" near a bike shop's rental page and "car lease deals" near a robot maker's pricing
-# (both ≈ the similarity of a hard paraphrase of the site's own subject), while the
-# question holds a word that is rare in English and that the site never uses ("kayak",
-# "lease"). Such a word is strong evidence that the question is about something else, but
+# lake" near a bike shop's leasing page and "how to brew matcha tea" near a roastery's
+# brewing guide (both ≈ the similarity of a hard paraphrase of the site's own subject),
+# while the question holds a word that is rare in English and that the site never uses
+# ("kayak", "matcha"). Such a word is strong evidence that the question is about something else, but
 # paraphrases use words the site doesn't too ("toddlers" for kids' bikes), so a word only
 # vetoes a page whose meaning match is weak as well (search.selectors.background_passes).
 # Rarity is wordfreq's Zipf frequency (log10 of uses per billion words: "the" 7.7, "bike"
