@@ -45,7 +45,9 @@ SEARCH_BACKGROUND_MARGIN (search.background), the question is about something el
 the answer is an empty list. The floor alone cannot say this: on a small site the best
 passage of a question about a neighbouring trade scores like the answer to a hard
 paraphrase; the comparison with other subjects can (no-answer accuracy 0.63 -> 0.94 on the
-quality set, docs/benchmarks.md).
+quality set, docs/benchmarks.md). A question about a neighbouring trade ("kayak rental" at a
+bike shop) can still come close; when its match is weak, a rare word of it that the site
+never uses empties the list too (background_passes; 0.50 -> 0.92 on fresh questions).
 """
 
 import hashlib
@@ -62,7 +64,7 @@ from django.utils.safestring import SafeString, mark_safe
 from redis import RedisError
 
 from config.outage import outage_log
-from search.background import background_similarity
+from search.background import background_similarity, rare_words, words_unknown
 from search.embedders import Embedder, embed_checked, embedder_get
 from search.models import SEARCH_CONFIG
 
@@ -332,29 +334,42 @@ def search_min_score(mode: Mode | str) -> float:
     }[Mode(mode)]
 
 
-def search_background_floor(vector: list[float], *, embedder: Embedder) -> float:
-    """The floor a question about another subject raises: a page must score at least
-    the query's similarity with its closest general topic (search.background) minus
-    SEARCH_BACKGROUND_MARGIN. "cheap flights to Rome" is closer to "Flights, airlines
-    and airports" than to any page of a bike shop, so the shop has no result for it;
-    "voucher expiry date" is far from every topic and keeps the gift-card page."""
-    return background_similarity(vector, embedder=embedder) - settings.SEARCH_BACKGROUND_MARGIN
-
-
-def background_passes(score: float, share: float, *, mode: Mode, vector: list[float], embedder: Embedder) -> bool:
+def background_passes(
+    score: float, share: float, *, mode: Mode, vector: list[float], embedder: Embedder, query: str = ""
+) -> bool:
     """Whether the best page (its score and keyword share) answers a question about this
-    site rather than about another subject. The gate judges meaning: a hybrid page is
-    compared by its similarity alone (its score less the keyword share's part), so a
-    common word of the question that the page happens to hold ("winter", "city") does not
-    carry a question about knitting or scooter hire past it; a page holding most of the
-    question's information literally (share >= SEARCH_SNIPPET_KEYWORD_SHARE, what the
-    snippet already shows as a keyword match: a product code, a name) is a keyword match
-    and passes. Chosen on the quality set's questions and fresh batch 1
-    (docs/benchmarks.md), before fresh batch 2 was written."""
-    if mode == Mode.HYBRID and share >= settings.SEARCH_SNIPPET_KEYWORD_SHARE:
-        return True
+    site rather than about another subject. Two witnesses:
+
+    - meaning: the page's similarity must reach the query's similarity with its closest
+      general subject minus SEARCH_BACKGROUND_MARGIN: "cheap flights to Rome" is closer
+      to "Flights, airlines and airports" than to any page of a bike shop. A hybrid
+      page is compared by its similarity alone (its score less the keyword share's part),
+      so a common word of the question that the page happens to hold ("winter", "city")
+      does not carry a question about knitting or scooter hire past it; a page holding
+      most of the question's information literally (share >= SEARCH_SNIPPET_KEYWORD_SHARE,
+      what the snippet already shows as a keyword match: a product code, a name) passes
+      this one.
+    - words: when the similarity is also under max(SEARCH_RARE_WORD_SIMILARITY, the
+      background similarity - SEARCH_RARE_WORD_MARGIN), a word of the question rarer in
+      English than SEARCH_RARE_WORD_ZIPF that this site never uses ("kayak" at a bike shop,
+      "matcha" at a coffee roaster) says the question is about something else, keyword
+      match or not (search.background.rare_words). Only then is the site's vocabulary
+      asked (one indexed statement), so a question the site answers well costs nothing.
+
+    The first was chosen on the quality set and fresh batch 1, the second by
+    leave-one-site-out cross-validation over the set and both fresh batches
+    (`bench/search_quality.py --cv-veto`, docs/benchmarks.md), before fresh batch 3 was
+    written."""
+    keyword_match = mode == Mode.HYBRID and share >= settings.SEARCH_SNIPPET_KEYWORD_SHARE
     similarity = score - settings.SEARCH_KEYWORD_WEIGHT * share if mode == Mode.HYBRID else score
-    return similarity >= search_background_floor(vector, embedder=embedder)
+    background = background_similarity(vector, embedder=embedder)
+    if not keyword_match and similarity < background - settings.SEARCH_BACKGROUND_MARGIN:
+        return False
+    if similarity < max(settings.SEARCH_RARE_WORD_SIMILARITY, background - settings.SEARCH_RARE_WORD_MARGIN):
+        words = rare_words(query, below=settings.SEARCH_RARE_WORD_ZIPF)
+        if words and words_unknown(words):
+            return False
+    return True
 
 
 def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | None) -> dict:
@@ -402,7 +417,7 @@ def search_pages(
     """The current tenant's published pages that best answer `query`, best first,
     one hit per page with a highlighted snippet; [] when nothing reaches the floor
     (`min_score`, by default the mode's: search_min_score) or the question is closer to
-    another subject than to the best page (search_background_floor). A caller that needs more
+    another subject than to the best page (background_passes). A caller that needs more
     confidence than a results list (an answer built from the passages) passes a
     higher one."""
     mode = Mode(mode)
@@ -424,7 +439,7 @@ def search_pages(
     if (
         rows
         and vector is not None
-        and not background_passes(rows[0][4], rows[0][6], mode=mode, vector=vector, embedder=embedder)
+        and not background_passes(rows[0][4], rows[0][6], mode=mode, vector=vector, embedder=embedder, query=query)
     ):
         return []
     return [

@@ -56,6 +56,15 @@ SEARCH_MIN_KEYWORD_SHARE = float(env_str("SEARCH_MIN_KEYWORD_SHARE", "0"))  # ke
 # similarity with its closest general topic (search/background.py) minus this margin.
 # Higher keeps more, a large value (9) turns the comparison off.
 SEARCH_BACKGROUND_MARGIN = float(env_str("SEARCH_BACKGROUND_MARGIN", "0.1"))
+# The same gate's second witness (search.selectors.background_passes): when the best page's
+# similarity is under max(SEARCH_RARE_WORD_SIMILARITY, background similarity -
+# SEARCH_RARE_WORD_MARGIN), a question word rarer in English than SEARCH_RARE_WORD_ZIPF
+# (wordfreq's Zipf scale: "kayak" 3.2, "rental" 4.1, "bike" 4.6) that the site never uses
+# empties the list. Chosen by leave-one-site-out cross-validation (`bench/search_quality.py
+# --cv-veto`) with everything above frozen; SEARCH_RARE_WORD_ZIPF=0 turns it off.
+SEARCH_RARE_WORD_ZIPF = float(env_str("SEARCH_RARE_WORD_ZIPF", "4.0"))
+SEARCH_RARE_WORD_SIMILARITY = float(env_str("SEARCH_RARE_WORD_SIMILARITY", "0.375"))
+SEARCH_RARE_WORD_MARGIN = float(env_str("SEARCH_RARE_WORD_MARGIN", "0.05"))
 # A hybrid hit whose passage holds at least this share of the query's words is shown
 # as a keyword match (the words in context); below it, as its best sentence.
 SEARCH_SNIPPET_KEYWORD_SHARE = float(env_str("SEARCH_SNIPPET_KEYWORD_SHARE", "0.5"))
