@@ -241,6 +241,26 @@ def timed_sql(mode: Mode, query: str, vector, limit=10) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def prepared_vs_planned(queries: list[str], vectors: list) -> dict:
+    """Hybrid as search_pages runs it (prepared, one round trip) against the same statement
+    planned for each query after a settings round trip, in a transaction (how it ran before
+    issue 12's third session), query by query interleaved: p50s in ms and their ratio."""
+    prepared, planned = [], []
+    for i, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
+        params = search_params(query=query, mode=Mode.HYBRID, limit=10, vector=vector)
+        for which in ("prepared", "planned") if i % 2 else ("planned", "prepared"):
+            if which == "prepared":
+                prepared.append(timed_sql(Mode.HYBRID, query, vector))
+            else:
+                planned.append(_timed_planned(search_sql(Mode.HYBRID), params))
+    return {
+        "prepared_p50": percentile(prepared, 50),
+        "planned_p50": percentile(planned, 50),
+        "planned_over_prepared": percentile(planned, 50) / percentile(prepared, 50),
+        "queries": len(queries),
+    }
+
+
 def query_embedding_timings(queries: list[str], rounds: int) -> dict:
     """The query embedding alone (one text, as a search embeds it), p50/p95 in ms, for each
     model precision, query by query interleaved; and the tokenizer alone."""
@@ -378,6 +398,12 @@ def main() -> int:
                 f"{mode.value:9} SQL  p50 {figures[mode][0]:6.2f} ms  p95 {figures[mode][1]:6.2f} ms  "
                 f"({args.rounds} rounds x {args.queries} queries, modes interleaved)"
             )
+        record_prepared = prepared_vs_planned(queries[:100], qvectors[:100])
+        print(
+            f"hybrid prepared (one round trip) vs planned per query (+3 round trips), interleaved: p50 "
+            f"{record_prepared['prepared_p50']:.2f} vs {record_prepared['planned_p50']:.2f} ms "
+            f"({record_prepared['planned_over_prepared']:.2f}x)"
+        )
         fusion_cost = {
             "median_difference": percentile(fusion, 50),
             "p50_difference": figures[Mode.HYBRID][0] - figures[Mode.SEMANTIC][0],
@@ -424,6 +450,7 @@ def main() -> int:
             "hybrid_vs_rrf_ms": versus,
             "fusion_cost_ms": fusion_cost,
             "hybrid_p50_by_ef_search_ms": ef_p50,
+            "prepared_vs_planned_ms": record_prepared,
             "load_average_start": load_at_start,
             "recall_at_10": {},
         }
@@ -459,11 +486,19 @@ def main() -> int:
     # else the quality set's acme, 17 pages: bench/search_quality.py), warm: the warm-up
     # pass puts the four questions' vectors in the cache.
     record["api_ms"] = {"100k_warm": api_timings(tenant, queries[:100], embed_each=False)}
-    record["api_ms"]["100k_embedding_each"] = api_timings(tenant, queries[100:200], embed_each=True)
+    record["api_ms"]["100k_embedding_each"] = api_timings(tenant, queries[100:200] or queries[:100], embed_each=True)
     demo = Tenant.objects.filter(schema_name__in=["acme", "quality_acme"]).order_by("schema_name").first()
     if demo is not None:
         with tenant_context(demo):
             record["demo_plan_uses_hnsw"] = plan_uses_hnsw(qvectors[0]) == "yes"
+            demo_texts = ["robot arm payload", "how do I contact support", "gripper for boxes", "price of the A1"] * 25
+            demo_vectors = embedder.embed(demo_texts[:4]) * 25
+            record["demo_prepared_vs_planned_ms"] = prepared_vs_planned(demo_texts, demo_vectors)
+        d = record["demo_prepared_vs_planned_ms"]
+        print(
+            f"demo tenant {demo.schema_name}, hybrid prepared vs planned per query, interleaved: p50 "
+            f"{d['prepared_p50']:.2f} vs {d['planned_p50']:.2f} ms ({d['planned_over_prepared']:.2f}x)"
+        )
         print(
             f"demo tenant {demo.schema_name}: the hybrid plan uses the HNSW index: {record['demo_plan_uses_hnsw']}"
             " (a small table is scanned exactly: ef_search plays no part there)"
