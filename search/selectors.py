@@ -204,6 +204,9 @@ def _query_embedding_shared(query: str, *, embedder: Embedder) -> list[float]:
 # idf is BM25's, ln(1 + (n - df + 0.5) / (df + 0.5)): ~0 for a word in every chunk; a
 # word the site never uses counts as if it were in one chunk (df 1), so on a site of a
 # few chunks a word it does use is not outweighed by every word it doesn't.
+# Each query lexeme is looked up in the most-common list (array_position) rather than the
+# list unnested and joined: ~800 entries at 100k chunks, 3.7 -> 0.4 ms of execution, the
+# most of what keyword candidates added to a hybrid search (EXPLAIN ANALYZE, same rows).
 _TERMS = """
 stats AS MATERIALIZED (
     SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs, cl.reltuples AS n
@@ -221,7 +224,7 @@ lexemes AS (
     FROM unnest(to_tsvector(%(config)s::regconfig, %(words)s)) t
 ),
 common AS (
-    SELECT u.lexeme, u.freq FROM stats, unnest(stats.elems, stats.freqs) u(lexeme, freq)
+    SELECT l.lexeme, (SELECT s.freqs[array_position(s.elems, l.lexeme)] FROM stats s) AS freq FROM lexemes l
 ),
 counted AS MATERIALIZED (
     SELECT l.lexeme, l.query, coalesce(
