@@ -21,7 +21,9 @@ with the same venv and database, to the same rounds):
 | `webhook_ingest` | `POST /api/webhooks/bench-github/` (verify + store + enqueue) | `/api/pages/bench` |
 
 Beside them, absolute: `GET /api/search` p50 (hybrid, demo-sized tenant, warm: the
-query's vector is cached after its first request), the query embedding alone (distinct
+query's vector is cached after its first request) from one client (`wrk -t1 -c1`: the
+latency of one search, the figure of record) with the `-t2 -c8` run's p50 and req/s beside
+it (8 clients on 2 workers queue: that p50 is mostly waiting), the query embedding alone (distinct
 queries, in this process, same runtime as the workers) and the RSS of each web worker
 with the search model loaded (the product's server runs with SEARCH_WARM_START=1 and is
 measured once /readyz is ok, and again after the search load). Writes
@@ -74,6 +76,8 @@ GOALS = {
     "query_embedding_p50_ms": 3.0,
     "web_worker_rss_mb": 250.0,
 }
+# Targets measured with one client (one request at a time): a latency, not a throughput.
+SINGLE_CLIENT = {"search_1client": {"connections": 1, "threads": 1}}
 SEED_OF = {
     "page_cached": "seed_page",
     "page_uncached": "seed_page",
@@ -295,6 +299,7 @@ def main() -> int:
             ),
             "webhook_ingest": (warm.url("/"), {}, creds["lua"]),
             "search": (warm.url(search_path), {**host, "Authorization": creds["key"]}, None),
+            "search_1client": (warm.url(search_path), {**host, "Authorization": creds["key"]}, None),
         }
         if args.base:
             targets["webhook_ingest_base"] = (base.url("/"), {}, creds["lua"])
@@ -307,7 +312,8 @@ def main() -> int:
             for name, (url, headers, script) in targets.items():
                 webhooks = name.startswith("webhook_ingest")
                 before = _count_webhooks() if webhooks else 0
-                run = wrk(url, headers=headers, script=script, seconds=args.duration)
+                clients = SINGLE_CLIENT.get(name, {})
+                run = wrk(url, headers=headers, script=script, seconds=args.duration, **clients)
                 if webhooks:
                     run["stored"] = _count_webhooks() - before
                 runs[name].append(run)
@@ -352,7 +358,13 @@ def main() -> int:
                 "base_ratio_to_seed": theirs["rps"] / figures["targets"]["seed_api"]["rps"],
             }
         figures["absolute"] = {
-            "search_p50_ms": {"value": figures["targets"]["search"]["p50_ms"], "goal": GOALS["search_p50_ms"]},
+            "search_p50_ms": {
+                "value": figures["targets"]["search_1client"]["p50_ms"],
+                "goal": GOALS["search_p50_ms"],
+                "clients": 1,
+                "c8_p50_ms": figures["targets"]["search"]["p50_ms"],
+                "c8_rps": figures["targets"]["search"]["rps"],
+            },
             "query_embedding_p50_ms": {"value": embedding["p50_ms"], "goal": GOALS["query_embedding_p50_ms"]},
             "web_worker_rss_mb": {
                 "value": max(rss_ready + rss_after),

@@ -20,6 +20,11 @@ SEARCH_WARM_START = env_bool("SEARCH_WARM_START", True)
 # ONNX Runtime threads of the local model per process (web workers and Celery workers are
 # already one process per core). SEARCH_TORCH_THREADS is its name from before issue 12.
 SEARCH_MODEL_THREADS = env_int("SEARCH_MODEL_THREADS", env_int("SEARCH_TORCH_THREADS", 1))
+# The local model's weights: "fp32" (as exported) or "int8" (dynamically quantised per
+# channel: a query embeds ~3x faster, vectors 0.989 cosine to fp32's at worst;
+# docs/benchmarks.md "search speed" has what it does to quality). Changing it changes
+# every chunk's vector: run `search_reindex` after.
+SEARCH_MODEL_PRECISION = env_str("SEARCH_MODEL_PRECISION", "fp32")
 # The width of the `vector` column: it must equal the embedder's dimension (checked
 # when the embedder loads). Changing it needs a fresh migration of search.Chunk and a
 # full `search_reindex`.
@@ -76,3 +81,6 @@ SEARCH_KEYWORD_CAP = env_int("SEARCH_KEYWORD_CAP", 1000)
 SEARCH_KEYWORD_MAX_MATCHES = env_int("SEARCH_KEYWORD_MAX_MATCHES", 5000)
 # Query embeddings are cached (Redis) so a repeated query skips the model.
 SEARCH_QUERY_CACHE_SECONDS = env_int("SEARCH_QUERY_CACHE_SECONDS", 86400)
+# And in each process, the most recent this many per process (all tenants, each keyed by
+# its own; ~6 KB each): a repeated query then skips the Redis round trip too. 0: off.
+SEARCH_QUERY_MEMORY_CACHE = env_int("SEARCH_QUERY_MEMORY_CACHE", 512)
