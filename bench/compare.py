@@ -1,6 +1,6 @@
 """The product beside the seed stack, in one run (issue 12). Run:
 
-    .venv/bin/python bench/compare.py [--duration 15] [--repeats 3]
+    .venv/bin/python bench/compare.py [--duration 15] [--repeats 3] [--only api_key_published,seed_api]
 
 The seed stack (`bench/anchors/seed-stack/`: FastAPI + asyncpg + uvicorn, one row per
 page, no cache; its run.sh makes its own venv under .data/anchors/ and installs wrk when
@@ -10,7 +10,8 @@ and measured with `wrk -t2 -c8 --latency`, `--repeats` rounds of `--duration` se
 the targets alternating within each round so drifting background load hits all of them;
 medians over rounds. Every ratio is product / seed stack from the same round set
 (`--base REV` adds the webhook ingest of another revision, served from a `git archive` of it
-with the same venv and database, to the same rounds):
+with the same venv and database, to the same rounds; `--only` measures some targets, e.g.
+one ratio's two, and prints without writing):
 
 | ratio | product | seed stack |
 |---|---|---|
@@ -73,6 +74,17 @@ GOALS = {
     "search_p50_ms": 5.0,
     "query_embedding_p50_ms": 3.0,
     "web_worker_rss_mb": 250.0,
+}
+# What --only may name.
+TARGETS = {
+    "seed_page",
+    "seed_api",
+    "page_cached",
+    "page_uncached",
+    "api_jwt",
+    "api_key_published",
+    "webhook_ingest",
+    "search",
 }
 SEED_OF = {
     "page_cached": "seed_page",
@@ -256,9 +268,20 @@ def main() -> int:
     parser.add_argument("--keep-services", action="store_true", help="leave the embedded servers running")
     parser.add_argument("--no-write", action="store_true", help="print only (a quick look)")
     parser.add_argument(
+        "--only",
+        help="measure only these targets, comma-separated (e.g. api_key_published,seed_api); print only, "
+        "never written: the figures of record measure them all",
+    )
+    parser.add_argument(
         "--base", help="also serve this git revision (e.g. main) and measure its webhook ingest in the same rounds"
     )
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    if only is not None:
+        unknown = only - TARGETS
+        if unknown:
+            parser.error(f"--only: unknown target(s) {sorted(unknown)}; use {sorted(TARGETS)}")
+        args.no_write = True
 
     wrk_ensure()
     seed = SeedStack()
@@ -271,8 +294,9 @@ def main() -> int:
         print(f"== product servers: granian x2 workers, cache on (+ search model) and cache off ({load_average()})")
         warm = _server(cache=True, warm=True)
         servers.append(warm)
-        cold = _server(cache=False, warm=False)
-        servers.append(cold)
+        if only is None or "page_uncached" in only:
+            cold = _server(cache=False, warm=False)
+            servers.append(cold)
         if args.base:  # bench/faults.py's way: `git archive` of the revision, same venv and database
             base = _server(cache=True, warm=False, cwd=_bench_module("faults").base_tree(args.base))
             servers.append(base)
@@ -286,7 +310,7 @@ def main() -> int:
             "seed_page": (seed.url("/bench"), {}, None),
             "seed_api": (seed.url("/api/pages/bench"), {}, None),
             "page_cached": (warm.url("/bench/"), host, None),
-            "page_uncached": (cold.url("/bench/"), host, None),
+            "page_uncached": (cold.url("/bench/"), host, None) if only is None or "page_uncached" in only else None,
             "api_jwt": (warm.url("/api/pages/bench"), {**host, "Authorization": creds["jwt"]}, None),
             "api_key_published": (
                 warm.url("/api/published/pages/bench"),
@@ -298,6 +322,8 @@ def main() -> int:
         }
         if args.base:
             targets["webhook_ingest_base"] = (base.url("/"), {}, creds["lua"])
+        if only is not None:
+            targets = {name: target for name, target in targets.items() if name in only or name.endswith("_base")}
         for url, headers, script in targets.values():  # warm: connections, caches, code paths
             wrk(url, headers=headers, script=script, seconds=2)
         runs: dict[str, list[dict]] = {name: [] for name in targets}
@@ -317,7 +343,7 @@ def main() -> int:
             loads.append(os.getloadavg()[0])
             print(f"  after round {round_no}: {load_average()}", flush=True)
         rss_after = web_workers_rss(warm)
-        embedding = query_embedding_ms(300)
+        embedding = query_embedding_ms(300) if only is None or "search" in only else None
 
         figures = {"targets": {}, "ratios": {}, "absolute": {}, "load_1m_per_round": loads}
         for name, results in runs.items():
@@ -327,11 +353,13 @@ def main() -> int:
                 "p99_ms": statistics.median(r["p99_ms"] for r in results),
                 "runs_rps": [round(r["rps"]) for r in results],
             }
-        webhook_runs = runs["webhook_ingest"]
-        figures["targets"]["webhook_ingest"]["stored_equals_requests"] = all(
-            r["stored"] >= r["requests"] - 16 for r in webhook_runs
-        )
+        if "webhook_ingest" in runs:
+            figures["targets"]["webhook_ingest"]["stored_equals_requests"] = all(
+                r["stored"] >= r["requests"] - 16 for r in runs["webhook_ingest"]
+            )
         for name, seed_name in SEED_OF.items():
+            if name not in runs or seed_name not in runs:
+                continue  # --only left one of them out
             ours, theirs = figures["targets"][name], figures["targets"][seed_name]
             figures["ratios"][name] = {
                 "ratio": ours["rps"] / theirs["rps"],
@@ -351,15 +379,21 @@ def main() -> int:
                 "this_over_base": ours["rps"] / theirs["rps"],
                 "base_ratio_to_seed": theirs["rps"] / figures["targets"]["seed_api"]["rps"],
             }
-        figures["absolute"] = {
-            "search_p50_ms": {"value": figures["targets"]["search"]["p50_ms"], "goal": GOALS["search_p50_ms"]},
-            "query_embedding_p50_ms": {"value": embedding["p50_ms"], "goal": GOALS["query_embedding_p50_ms"]},
-            "web_worker_rss_mb": {
-                "value": max(rss_ready + rss_after),
-                "goal": GOALS["web_worker_rss_mb"],
-                "ready": rss_ready,
-                "after_load": rss_after,
-            },
+        if "search" in runs:
+            figures["absolute"]["search_p50_ms"] = {
+                "value": figures["targets"]["search"]["p50_ms"],
+                "goal": GOALS["search_p50_ms"],
+            }
+        if embedding is not None:
+            figures["absolute"]["query_embedding_p50_ms"] = {
+                "value": embedding["p50_ms"],
+                "goal": GOALS["query_embedding_p50_ms"],
+            }
+        figures["absolute"]["web_worker_rss_mb"] = {
+            "value": max(rss_ready + rss_after),
+            "goal": GOALS["web_worker_rss_mb"],
+            "ready": rss_ready,
+            "after_load": rss_after,
         }
         figures["method"] = {
             "wrk": f"-t2 -c8 --latency, {args.duration} s x {args.repeats} rounds, medians",
@@ -378,7 +412,9 @@ def main() -> int:
         for name, row in figures["absolute"].items():
             met = "met" if row["value"] <= row["goal"] else "MISSED"
             print(f"  {name:24s} {row['value']:8.2f} (goal <= {row['goal']}) {met}")
-        print(f"  webhook rows stored = requests: {figures['targets']['webhook_ingest']['stored_equals_requests']}")
+        if "webhook_ingest" in runs:
+            stored = figures["targets"]["webhook_ingest"]["stored_equals_requests"]
+            print(f"  webhook rows stored = requests: {stored}")
         if args.base:
             b = figures["base"]
             print(

@@ -40,7 +40,7 @@ def redis_pipeline(*keys: str, alias: str = "default"):
     return backend._cache.get_client(full_keys[0], write=True).pipeline(transaction=False), full_keys
 
 
-def cache_round_trip(keys=(), *, counters=(), markers=(), alias: str = "default"):
+def cache_round_trip(keys=(), *, counters=(), markers=(), make=None, alias: str = "default"):
     """Read `keys`, count `counters` and set `markers`, in ONE Redis round trip.
 
     - `keys`: read with one MGET; values decoded as Django's cache would (`cache.get`);
@@ -48,7 +48,8 @@ def cache_round_trip(keys=(), *, counters=(), markers=(), alias: str = "default"
     - `markers`: `(key, ttl)` pairs, each `SET key 1 NX EX ttl`: True when this call set it
       (the first caller in `ttl` seconds).
 
-    Every key goes through the cache's key function (the tenant's schema is in it).
+    Every key goes through the cache's key function (the tenant's schema is in it), or
+    through `make` (e.g. a tenant's key function without activating the tenant).
     Returns `(values by key, counts, markers set)`. Raises RedisError when Redis is down:
     each caller decides what to fall back to. The API's authentication reads the caller's
     state, the token deny-list and the rate-limit counter this way (api.credentials)."""
@@ -56,7 +57,7 @@ def cache_round_trip(keys=(), *, counters=(), markers=(), alias: str = "default"
 
     backend = caches[alias]
     keys, counters, markers = list(keys), list(counters), list(markers)
-    make = backend.make_and_validate_key
+    make = make or backend.make_and_validate_key
     client = backend._cache.get_client(write=True)
     pipe = client.pipeline(transaction=False)
     if keys:

@@ -2,8 +2,6 @@
 and 1 Redis round trip per read, the published JSON answered from the page cache, and the
 cached state of users and keys dropped exactly when they change (two tenants)."""
 
-import pytest
-import redis.connection
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
@@ -20,21 +18,6 @@ from content.models import Page
 
 JSON = "application/json"
 BLOCKS = [{"type": "heading", "text": "Hello", "level": 2}, {"type": "paragraph", "html": "<p>Body</p>"}]
-
-
-@pytest.fixture
-def redis_round_trips(monkeypatch):
-    """The packed commands sent to Redis, one entry per round trip (a command, or a whole
-    pipeline). A counter around redis-py's own method: the real server still answers."""
-    sent = []
-    original = redis.connection.AbstractConnection.send_packed_command
-
-    def counted(self, command, check_health=True):
-        sent.append(command)
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
-    return sent
 
 
 def _commandstats() -> dict[str, int]:
