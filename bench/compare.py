@@ -11,7 +11,8 @@ the targets alternating within each round so drifting background load hits all o
 medians over rounds. Every ratio is product / seed stack from the same round set
 (`--base REV` adds the webhook ingest of another revision, served from a `git archive` of it
 with the same venv and database, to the same rounds; `--only` measures some targets, e.g.
-one ratio's two, and prints without writing):
+one ratio's two, and prints without writing; `--replay-off-too` adds the product served with
+`CONTENT_PAGE_REPLAY=0`, to see what the replay layer in front of Django gives, same rounds):
 
 | ratio | product | seed stack |
 |---|---|---|
@@ -169,7 +170,7 @@ def product_setup() -> dict:
     return {"jwt": f"Bearer {access}", "key": f"Api-Key {plain}", "lua": lua}
 
 
-def _server(*, cache: bool, warm: bool, cwd: Path = ROOT) -> Server:
+def _server(*, cache: bool, warm: bool, cwd: Path = ROOT, replay: bool = True) -> Server:
     from django.conf import settings
 
     from config.services import postgres_socket_url
@@ -180,6 +181,7 @@ def _server(*, cache: bool, warm: bool, cwd: Path = ROOT) -> Server:
         "REDIS_URL": settings.REDIS_URL,
         "DATA_DIR": str(settings.DATA_DIR),
         "CONTENT_PAGE_CACHE": "1" if cache else "0",
+        "CONTENT_PAGE_REPLAY": "1" if replay else "0",
         "SEARCH_WARM_START": "1" if warm else "0",
         "API_RATE_LIMIT_ANON": UNLIMITED,
         "API_RATE_LIMIT_USER": UNLIMITED,
@@ -273,6 +275,12 @@ def main() -> int:
         "never written: the figures of record measure them all",
     )
     parser.add_argument(
+        "--replay-off-too",
+        action="store_true",
+        help="also serve the product with CONTENT_PAGE_REPLAY=0 and measure its cached page and API-key read "
+        "in the same rounds (`*_no_replay`: the replay layer's gain, before/after in one run)",
+    )
+    parser.add_argument(
         "--base", help="also serve this git revision (e.g. main) and measure its webhook ingest in the same rounds"
     )
     args = parser.parse_args()
@@ -297,6 +305,9 @@ def main() -> int:
         if only is None or "page_uncached" in only:
             cold = _server(cache=False, warm=False)
             servers.append(cold)
+        if args.replay_off_too:
+            no_replay = _server(cache=True, warm=False, replay=False)
+            servers.append(no_replay)
         if args.base:  # bench/faults.py's way: `git archive` of the revision, same venv and database
             base = _server(cache=True, warm=False, cwd=_bench_module("faults").base_tree(args.base))
             servers.append(base)
@@ -322,8 +333,19 @@ def main() -> int:
         }
         if args.base:
             targets["webhook_ingest_base"] = (base.url("/"), {}, creds["lua"])
+        if args.replay_off_too:
+            targets["page_cached_no_replay"] = (no_replay.url("/bench/"), host, None)
+            targets["api_key_published_no_replay"] = (
+                no_replay.url("/api/published/pages/bench"),
+                {**host, "Authorization": creds["key"]},
+                None,
+            )
         if only is not None:
-            targets = {name: target for name, target in targets.items() if name in only or name.endswith("_base")}
+            targets = {
+                name: target
+                for name, target in targets.items()
+                if name.removesuffix("_base").removesuffix("_no_replay") in only
+            }
         for url, headers, script in targets.values():  # warm: connections, caches, code paths
             wrk(url, headers=headers, script=script, seconds=2)
         runs: dict[str, list[dict]] = {name: [] for name in targets}
@@ -370,7 +392,15 @@ def main() -> int:
                 "seed_rps": theirs["rps"],
                 "seed_p50_ms": theirs["p50_ms"],
             }
-        if args.base:
+        for name in ("page_cached", "api_key_published"):
+            if f"{name}_no_replay" in runs and name in runs:
+                ours, off = figures["targets"][name], figures["targets"][f"{name}_no_replay"]
+                figures.setdefault("replay", {})[name] = {
+                    "replay_rps": ours["rps"],
+                    "no_replay_rps": off["rps"],
+                    "replay_over_no_replay": ours["rps"] / off["rps"],
+                }
+        if args.base and {"webhook_ingest", "webhook_ingest_base", "seed_api"} <= set(runs):
             ours, theirs = figures["targets"]["webhook_ingest"], figures["targets"]["webhook_ingest_base"]
             figures["base"] = {
                 "rev": args.base,
@@ -415,7 +445,12 @@ def main() -> int:
         if "webhook_ingest" in runs:
             stored = figures["targets"]["webhook_ingest"]["stored_equals_requests"]
             print(f"  webhook rows stored = requests: {stored}")
-        if args.base:
+        for name, row in figures.get("replay", {}).items():
+            print(
+                f"  {name}: replayed {row['replay_rps']:,.0f} req/s, CONTENT_PAGE_REPLAY=0 {row['no_replay_rps']:,.0f}"
+                f" req/s: {row['replay_over_no_replay']:.2f}x"
+            )
+        if "base" in figures:
             b = figures["base"]
             print(
                 f"  webhook ingest, {args.base}: {b['webhook_ingest_base_rps']:,.0f} req/s"
