@@ -52,11 +52,12 @@ def test_jwt_draft_read_is_one_query_then_no_sql_and_one_redis_round_trip(
     sent = list(redis_round_trips)
     after = _commandstats()
     assert response.status_code == 200 and response.content == first.content
-    # user state + its generation + the deny-list + the draft's JSON (MGET), the rate-limit
-    # counter (INCR, EXPIRE)
+    # One script (config.cache.cache_round_trip): user state + its generation + the
+    # deny-list + the draft's JSON (MGET), the rate-limit counter (INCR, EXPIRE)
     assert len(sent) == 1, sent
+    assert after.get("evalsha", 0) - before.get("evalsha", 0) == 1
     assert after.get("mget", 0) - before.get("mget", 0) == 1
-    assert after.get("incrby", 0) - before.get("incrby", 0) == 1  # redis-py sends INCR as INCRBY 1
+    assert after.get("incr", 0) - before.get("incr", 0) == 1
     assert after.get("get", 0) - before.get("get", 0) == 0
 
 
