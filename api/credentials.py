@@ -27,8 +27,6 @@ Redis down: the state is read from the database (as before), the deny-list and t
 limits fail open (api.revocation, api.throttles say why).
 """
 
-import functools
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -115,7 +113,7 @@ def caller_read(
         left = environ.pop(CALLER_READ_ENVIRON, None)
         if left is not None and left[0] == signature:
             return left[1]
-    make = functools.partial(tenant_key, schema) if schema is not None else None
+    make = (tenant_key(schema, "").__add__) if schema is not None else None
     try:
         values, counts, marked = cache_round_trip(
             [state_key, _generation_key(state_key), *keys], counters=counters, markers=markers, make=make

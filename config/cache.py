@@ -50,8 +50,9 @@ local out = {{}}  -- out[1]: the values read (none: an empty list)
 if reads > 0 then out[1] = redis.call('MGET', unpack(KEYS, 1, reads)) end
 for i = 1, counters do
   local key = KEYS[reads + i]
-  out[#out + 1] = redis.call('INCR', key)
-  redis.call('EXPIRE', key, ARGV[2 + i])
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[2 + i]) end  -- atomic: the new key gets its TTL
+  out[#out + 1] = count
 end
 for i = reads + counters + 1, #KEYS do
   out[#out + 1] = redis.call('SET', KEYS[i], 1, 'NX', 'EX', ARGV[2 + i - reads]) and 1 or 0
@@ -65,7 +66,8 @@ def cache_round_trip(keys=(), *, counters=(), markers=(), make=None, alias: str 
     """Read `keys`, count `counters` and set `markers`, in ONE Redis round trip (one script).
 
     - `keys`: read with one MGET; values decoded as Django's cache would (`cache.get`);
-    - `counters`: `(key, ttl)` pairs, each INCR'd (its TTL set with EXPIRE);
+    - `counters`: `(key, ttl)` pairs, each INCR'd (its TTL set with EXPIRE when the INCR
+      made it: one write a request, not two);
     - `markers`: `(key, ttl)` pairs, each `SET key 1 NX EX ttl`: True when this call set it
       (the first caller in `ttl` seconds).
 

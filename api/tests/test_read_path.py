@@ -53,7 +53,7 @@ def test_jwt_draft_read_is_one_query_then_no_sql_and_one_redis_round_trip(
     after = _commandstats()
     assert response.status_code == 200 and response.content == first.content
     # One script (config.cache.cache_round_trip): user state + its generation + the
-    # deny-list + the draft's JSON (MGET), the rate-limit counter (INCR, EXPIRE)
+    # deny-list + the draft's JSON (MGET), the rate-limit counter (INCR; EXPIRE once, when new)
     assert len(sent) == 1, sent
     assert after.get("evalsha", 0) - before.get("evalsha", 0) == 1
     assert after.get("mget", 0) - before.get("mget", 0) == 1

@@ -187,6 +187,8 @@ def test_the_rate_limit_is_a_429_from_the_replay_path_counted_once(pages, key_fa
     prefix = plain.split(".")[0]
     _warm(wsgi, ALPHA, plain)  # 3 calls: Django, Django, replayed
     assert _counter(tenant_a, prefix) == 3
+    with tenant_context(tenant_a):  # the window's counter expires (its TTL set when it was made)
+        assert 0 < cache._cache.get_client().ttl(cache.make_key(KeyThrottle().counter(prefix)[0])) <= 3601
     for count in (4, 5):
         assert not wsgi(ALPHA, PATH, **_auth(plain))[3]  # replayed while within the limit
         assert _counter(tenant_a, prefix) == count
