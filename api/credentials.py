@@ -122,7 +122,7 @@ def caller_read(
         outage_log("redis", "API callers checked in the database (no cache, no rate limit, no deny-list)", exc)
         return CallerRead(state_key=state_key, values=None, counts=[], marked=[])
     read = CallerRead(state_key=state_key, values=values, counts=counts, marked=marked)
-    if environ is not None:
+    if environ is not None and schema is not None:
         environ[CALLER_READ_ENVIRON] = (signature, read)
     return read
 
