@@ -22,7 +22,7 @@ def _nice_max(value: int) -> int:
 
 def line_chart(rows: list[dict], series: list[tuple[str, str, str]]) -> dict:
     """`rows` oldest first; `series`: (field, label, css class). Returns what
-    analytics/chart.html draws: polylines, the y scale's top, first and last labels."""
+    analytics/_chart.html draws: polylines, the y scale's top, first and last labels."""
     top = _nice_max(max([row[field] for row in rows for field, _, _ in series] or [0]))
     n = max(len(rows) - 1, 1)
     inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD

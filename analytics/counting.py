@@ -161,10 +161,11 @@ def search_counted(*, query: str, results: int) -> None:
         _add(None, [f"s|{text}"] if results else [f"s|{text}", f"z|{text}"])
 
 
-def api_call_counted(*, key_prefix: str) -> None:
-    """An API call of the current tenant made with the API key `key_prefix`."""
+def api_call_counted(*, key_prefix: str, schema: str | None = None) -> None:
+    """An API call of the current tenant (`schema`, when the caller has it at hand: the
+    connection's otherwise) made with the API key `key_prefix`."""
     if settings.ANALYTICS_ENABLED:
-        _add(None, [f"k|{key_prefix}"])
+        _add(schema, [f"k|{key_prefix}"])
 
 
 def tenant_key(schema: str, name: str) -> str:

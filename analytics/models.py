@@ -19,6 +19,9 @@ class Series(models.TextChoices):
     UNIQUES = "u", "unique visitors"
     CONVERSION = "c", "conversions accepted by the relay"
     PURCHASE = "p", "webhook purchases"
+    ANSWER = "a", "answers given (key: model, extractive or none)"
+    ANSWER_TOKENS = "t", "model tokens of the answers (key: in or out)"
+    ANSWER_LATENCY = "l", "median answer latency in ms"
 
 
 class MinuteCount(models.Model):

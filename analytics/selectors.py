@@ -2,6 +2,7 @@
 (DayCount, one index on (series, day)), never the minute rows; one query per series."""
 
 import datetime as dt
+import statistics
 from decimal import Decimal
 
 from django.db.models import F, Q, Sum
@@ -24,7 +25,9 @@ SERIES_NAMES = {
     "searches-empty": "searches with no results (text, count)",
     "conversions": "conversions and purchases per day (count, value, currency)",
     "api-keys": "API calls per key (prefix, calls)",
+    "answers": "answers per day: by kind (model, extractive, none), model tokens in and out, median latency (ms)",
 }
+ANSWER_KINDS = ("model", "extractive", "none")
 
 
 class UnknownSeries(LookupError):
@@ -84,16 +87,60 @@ def conversions_by_day(*, days: int) -> list[dict]:
     ]
 
 
-def totals(*, days: int) -> dict:
+def answers_by_day(*, days: int) -> list[dict]:
+    """One row per day of the period (zeros included), oldest first: answers by kind, the
+    model's tokens in and out, the day's median latency (None on a day without answers)."""
+    first = _first_day(days)
+    by_day: dict[dt.date, dict] = {
+        first + dt.timedelta(days=n): {
+            "day": first + dt.timedelta(days=n),
+            **dict.fromkeys(ANSWER_KINDS, 0),
+            "tokens_in": 0,
+            "tokens_out": 0,
+            "latency_p50_ms": None,
+        }
+        for n in range(days)
+    }
+    names = {(Series.ANSWER_TOKENS, "in"): "tokens_in", (Series.ANSWER_TOKENS, "out"): "tokens_out"}
+    rows = DayCount.objects.filter(
+        series__in=[Series.ANSWER, Series.ANSWER_TOKENS, Series.ANSWER_LATENCY], day__gte=first
+    ).values_list("day", "series", "key", "count")
+    for day, series, key, count in rows:
+        row = by_day.get(day)
+        if row is None:
+            continue
+        if series == Series.ANSWER_LATENCY:
+            row["latency_p50_ms"] = count
+        elif series == Series.ANSWER and key in ANSWER_KINDS:
+            row[key] = count
+        elif (series, key) in names:
+            row[names[series, key]] = count
+    for row in by_day.values():
+        row["answers"] = sum(row[kind] for kind in ANSWER_KINDS)
+    return list(by_day.values())
+
+
+def totals(*, days: int, answers: list[dict] | None = None) -> dict:
     visits = visits_by_day(days=days)
     conversions = conversions_by_day(days=days)
+    answers = answers_by_day(days=days) if answers is None else answers
     return {
         "views": sum(v["views"] for v in visits),
         "uniques": sum(v["uniques"] for v in visits),  # daily uniques, summed: the salt changes daily
         "bots": sum(v["bots"] for v in visits),
         "conversions": sum(c["count"] for c in conversions),
         "value": sum((c["value"] for c in conversions), Decimal(0)),
+        "answers": sum(a["answers"] for a in answers),
+        "answers_none": sum(a["none"] for a in answers),
+        "tokens_in": sum(a["tokens_in"] for a in answers),
+        "tokens_out": sum(a["tokens_out"] for a in answers),
+        # The median of the days' medians: a day's own median is all the roll-up keeps.
+        "answers_latency_ms": _median([a["latency_p50_ms"] for a in answers if a["latency_p50_ms"] is not None]),
     }
+
+
+def _median(values: list[int]) -> int | None:
+    return round(statistics.median(values)) if values else None
 
 
 def series_rows(*, name: str, days: int, limit: int = 1000) -> list[dict]:
@@ -102,6 +149,8 @@ def series_rows(*, name: str, days: int, limit: int = 1000) -> list[dict]:
         return visits_by_day(days=days)
     if name == "conversions":
         return conversions_by_day(days=days)
+    if name == "answers":
+        return answers_by_day(days=days)
     series = {
         "pages": Series.VIEW,
         "referrers": Series.REFERRER,
@@ -134,10 +183,12 @@ def latest_edits(*, limit: int = TOP_LIMIT) -> list[PageRevision]:
 
 def dashboard(*, days: int) -> dict:
     """Everything the tenant admin's index shows."""
+    answers = answers_by_day(days=days)
     return {
         "days": days,
         "visits": visits_by_day(days=days),
-        "totals": totals(days=days),
+        "answers": answers,
+        "totals": totals(days=days, answers=answers),
         "pages": top_keys(series=Series.VIEW, days=days),
         "referrers": top_keys(series=Series.REFERRER, days=days),
         "searches_empty": top_keys(series=Series.SEARCH_EMPTY, days=days),

@@ -6,7 +6,8 @@
 2. Add each claim to MinuteCount (count = count + claimed) and record its name in
    RolledClaim, in one transaction under the tenant's advisory lock; recompute (set, not
    add) the touched hours and days from the rows below them, the day's unique visitors
-   from the HyperLogLog and the conversions and purchases from the events tables.
+   from the HyperLogLog, the conversions and purchases from the events tables and the
+   answers (kind, tokens, median latency) from the answers' trace rows.
 3. After the commit, delete the claims.
 
 Killed anywhere (SIGKILL of the worker), the next run gives the same totals: before the
@@ -78,6 +79,24 @@ GROUP BY 1, 2, 3
 ON CONFLICT (day, series, key) DO UPDATE SET count = EXCLUDED.count, value = EXCLUDED.value
 """
 
+# The answers given (answers.AnswerRecord, one row each): per kind, the model's tokens in
+# and out, and the day's median latency. Set, not added, like the events.
+_ANSWERS_SET = """
+INSERT INTO analytics_daycount (day, series, key, count, value)
+WITH a AS (
+    SELECT mode, tokens_in, tokens_out, latency_ms FROM answers_answerrecord
+    WHERE created_at >= %(start)s AND created_at < %(end)s
+)
+SELECT %(day)s::date, series, key, total, 0 FROM (
+    SELECT 'a' AS series, mode AS key, count(*) AS total FROM a GROUP BY mode
+    UNION ALL SELECT 't', 'in', sum(tokens_in) FROM a HAVING count(*) > 0
+    UNION ALL SELECT 't', 'out', sum(tokens_out) FROM a HAVING count(*) > 0
+    UNION ALL SELECT 'l', '*', round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)) FROM a
+              HAVING count(*) > 0
+) day_answers
+ON CONFLICT (day, series, key) DO UPDATE SET count = EXCLUDED.count
+"""
+
 
 def _client():
     return cache._cache.get_client(write=True)
@@ -94,7 +113,7 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def analytics_rollup(*, events_days: int = 2, prune: bool = False, now: dt.datetime | None = None) -> dict:
     """Roll the current tenant's counts up (see the module's docstring). `events_days`:
-    how many days back (today included) conversions and purchases are recomputed;
+    how many days back (today included) conversions, purchases and answers are recomputed;
     `prune`: also delete minute rows older than ANALYTICS_MINUTE_DAYS (the every-tenant run).
     Returns what it did: claims rolled, minute rows added, hours and days recomputed."""
     now = now or timezone.now()
@@ -176,6 +195,7 @@ def _day_recompute(day: dt.date, client) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_DAY_SET, {"day": day, "start": start, "end": end})
         cursor.execute(_EVENTS_SET, {"start": start, "end": end})
+        cursor.execute(_ANSWERS_SET, {"day": day, "start": start, "end": end})
         if uniques:  # an expired HyperLogLog (an old day) keeps the count it had
             cursor.execute(
                 "INSERT INTO analytics_daycount (day, series, key, count, value) VALUES (%s, %s, '', %s, 0)"

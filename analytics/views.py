@@ -26,6 +26,9 @@ def period(request) -> int:
 def dashboard_context(request) -> dict:
     data = selectors.dashboard(days=period(request))
     data["chart"] = line_chart(data["visits"], [("views", "views", "views"), ("uniques", "unique visitors", "uniques")])
+    data["answers_chart"] = line_chart(
+        data["answers"], [("answers", "answers", "answers"), ("none", "no answer on the site", "unanswered")]
+    )
     revenue = _revenue_by_day(data["conversions"])
     data["revenue"] = revenue
     data["periods"] = selectors.PERIODS

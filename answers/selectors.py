@@ -44,6 +44,8 @@ class Passage:
     score: float  # the search's score of the page's best passage
     snippet: str  # plain text: the search's best sentence
     sentences: list[Sentence] = field(default_factory=list)
+    # The first passage only: every sentence of its page (all its chunks), in reading order.
+    page_sentences: list[Sentence] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -68,8 +70,10 @@ def model_config_get(answer_settings: AnswerSettings) -> ModelConfig | None:
     return ModelConfig(base_url=base_url, model=model, api_key=api_key)
 
 
+# The hits' chunks, and every other chunk of the first hit's page (the extractive answer
+# quotes the whole page: Passage.page_sentences), in reading order.
 _PASSAGES_SQL = """
-SELECT c.id, c.text, c.sentences,
+SELECT c.id, c.page_id, c.text, c.sentences,
        CASE WHEN c.sentence_embeddings IS NULL THEN NULL ELSE (
            SELECT array_agg(1 - (u.v <=> %(h)s::halfvec({dim})) ORDER BY u.i)
            FROM unnest(c.sentence_embeddings) WITH ORDINALITY u(v, i)
@@ -77,13 +81,17 @@ SELECT c.id, c.text, c.sentences,
        1 - (c.embedding::vector({dim}) <=> %(v)s::vector({dim})),
        p.published_title, p.published_blocks
 FROM search_chunk c JOIN content_page p ON p.id = c.page_id
-WHERE c.id = ANY(%(ids)s)
+WHERE c.id = ANY(%(ids)s) OR (c.page_id = %(first_page)s AND p.status = 'published')
+ORDER BY c.page_id, c.position
 """
+# A sentence's reading-order index on its page: its chunk's rank x this + its index there.
+_PAGE_ORDER = 10_000
 
 
 def answer_passages(*, question: str, limit: int | None = None) -> list[Passage]:
     """The best passage of each of the top `limit` pages for the question, numbered 1..n;
-    [] when the site has nothing relevant. Two statements: the search, then the passages."""
+    [] when the site has nothing relevant. Two statements: the search, then the passages
+    (with the rest of the first page's chunks)."""
     limit = limit or settings.ANSWERS_PASSAGES
     hits = search_pages(query=question, mode=Mode.HYBRID, limit=limit)
     if not hits:
@@ -91,20 +99,22 @@ def answer_passages(*, question: str, limit: int | None = None) -> list[Passage]
     vector = query_embedding(query_text(question))
     literal = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
     dim = int(settings.SEARCH_DIMENSIONS)
+    params = {"h": literal, "v": literal, "ids": [h.chunk_id for h in hits], "first_page": hits[0].page_id}
     with connection.cursor() as cursor:
-        cursor.execute(
-            _PASSAGES_SQL.replace("{dim}", str(dim)), {"h": literal, "v": literal, "ids": [h.chunk_id for h in hits]}
-        )
-        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+        cursor.execute(_PASSAGES_SQL.replace("{dim}", str(dim)), params)
+        fetched = cursor.fetchall()
+    rows = {row[0]: row[2:] for row in fetched}
+    first_page = [
+        Sentence(text=sentence.text, similarity=sentence.similarity, index=rank * _PAGE_ORDER + sentence.index)
+        for rank, row in enumerate(row for row in fetched if row[1] == hits[0].page_id)
+        for sentence in _sentences(*row[2:6])
+    ]
     passages = []
     for hit in hits:
         if hit.chunk_id not in rows:  # unpublished between the two statements
             continue
         text, sentences, similarities, chunk_similarity, title, blocks = rows[hit.chunk_id]
         context, _, body = text.partition("\n")
-        sentences = list(sentences or []) or ([body] if body else [])
-        if not similarities or len(similarities) != len(sentences):
-            similarities = [chunk_similarity] * len(sentences)
         passages.append(
             Passage(
                 number=len(passages) + 1,
@@ -116,13 +126,24 @@ def answer_passages(*, question: str, limit: int | None = None) -> list[Passage]
                 body=body,
                 score=hit.score,
                 snippet=_plain_snippet(str(hit.snippet)),
-                sentences=[
-                    Sentence(text=s, similarity=float(sim), index=i)
-                    for i, (s, sim) in enumerate(zip(sentences, similarities, strict=True))
-                ],
+                sentences=_sentences(text, sentences, similarities, chunk_similarity),
+                page_sentences=first_page if not passages else [],
             )
         )
     return passages
+
+
+def _sentences(text: str, sentences, similarities, chunk_similarity) -> list[Sentence]:
+    """A chunk's sentences with their similarity to the question (the chunk's own when it has
+    no sentence vectors; its body as one sentence when it has no sentence list)."""
+    body = text.partition("\n")[2]
+    sentences = list(sentences or []) or ([body] if body else [])
+    if not similarities or len(similarities) != len(sentences):
+        similarities = [chunk_similarity] * len(sentences)
+    return [
+        Sentence(text=s, similarity=float(sim), index=i)
+        for i, (s, sim) in enumerate(zip(sentences, similarities, strict=True))
+    ]
 
 
 def _heading_anchor(*, context: str, title: str, blocks) -> str:

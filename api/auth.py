@@ -143,6 +143,30 @@ def api_key_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def api_key_used_marker(prefix: str) -> tuple[str, int]:
+    """The once-a-minute marker of a key's use: `(key, ttl)` for caller_read."""
+    return f"api:key:used:{prefix}", int(LAST_USED_RESOLUTION.total_seconds())
+
+
+def api_key_read(prefix: str, keys, *, counter: tuple[str, int], schema: str | None = None, environ=None):
+    """The one Redis round trip of a call by the key `prefix` (api.credentials.caller_read):
+    its cached state, `keys` (the operation's prefetched response), its rate-limit
+    `counter` (KeyThrottle.counter) counted and its last-used marker set. ApiKeyAuth makes
+    it, and api.replay makes the same one in front of Django (with `schema`)."""
+    return caller_read(
+        state_key=api_key_state_key(prefix),
+        keys=keys,
+        counters=[counter],
+        markers=[api_key_used_marker(prefix)],
+        schema=schema,
+        environ=environ,
+    )
+
+
+def api_key_expired(state: dict, now) -> bool:
+    return state["expires_at"] is not None and state["expires_at"] <= now
+
+
 class ApiKeyAuth(APIKeyHeader):
     """`Authorization: Api-Key <prefix>.<secret>` of a live key holding `scope`.
 
@@ -178,12 +202,8 @@ class ApiKeyAuth(APIKeyHeader):
         prefix, secret = parts
         prefetch_keys = self.prefetch(request) if self.prefetch else []
         counter = KeyThrottle().counter(prefix)
-        read = caller_read(
-            state_key=api_key_state_key(prefix),
-            keys=prefetch_keys,
-            counters=[counter],
-            markers=[(f"api:key:used:{prefix}", int(LAST_USED_RESOLUTION.total_seconds()))],
-        )
+        # A read content.replay made for this request already is used, not made again.
+        read = api_key_read(prefix, prefetch_keys, counter=counter, environ=request.META)
         state = read.state if read.hit else None
         if not read.hit:
             state = api_key_state_load(prefix)
@@ -193,7 +213,7 @@ class ApiKeyAuth(APIKeyHeader):
             state is None
             or not hmac.compare_digest(state["hashed_secret"], api_key_digest(secret))
             or state["revoked_at"] is not None
-            or (state["expires_at"] is not None and state["expires_at"] <= now)
+            or api_key_expired(state, now)
         ):
             raise AuthenticationError(message=KEY_INVALID)
         if self.scope is not None and self.scope not in state["scopes"]:
@@ -203,5 +223,7 @@ class ApiKeyAuth(APIKeyHeader):
         if not read.redis_up or read.marked[0]:
             ApiKey.objects.filter(pk=state["id"]).update(last_used_at=now)
         _prefetched_keep(request, read, prefetch_keys, counts={counter[0]: read.counts[0]} if read.counts else {})
+        # The cached state this call was let in by (api.replay keeps the answer with it).
+        request.api_key_cached = (prefix, state) if read.hit else None
         request.user = AnonymousUser()  # a key acts for no user, whatever cookie came along
         return api_key_from_state(state)

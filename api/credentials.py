@@ -30,10 +30,12 @@ limits fail open (api.revocation, api.throttles say why).
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from redis import RedisError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from analytics.counting import tenant_key
 from api.models import ApiKey
 from config.cache import cache_round_trip, redis_pipeline
 from config.outage import outage_log
@@ -89,18 +91,40 @@ class CallerRead:
             outage_log("redis", "API caller state not cached", exc)
 
 
-def caller_read(*, state_key: str, keys=(), counters=(), markers=()) -> CallerRead:
+# Where content.replay leaves the read it made for a request it then gave to Django.
+CALLER_READ_ENVIRON = "api.caller_read"
+
+
+def caller_read(
+    *, state_key: str, keys=(), counters=(), markers=(), schema: str | None = None, environ=None
+) -> CallerRead:
     """One Redis round trip: the caller's cached state and its generation, `keys` (the
     token deny-list, a prefetched response), INCR of `counters` (rate limits) and SET NX of
-    `markers`. With Redis down: a miss, nothing counted (the callers fail open)."""
+    `markers`. With Redis down: a miss, nothing counted (the callers fail open).
+
+    `schema`: the keys are made as in that tenant without activating it (content.replay
+    answers before any tenant is); the read is then left in `environ` for Django, in case
+    the replay gives the request to Django after all. `environ` without `schema` (Django's
+    side): a read left there for this very state, keys and markers, in this tenant, is the
+    answer, with no second round trip: the request is counted and marked once. (Its
+    counters are the same caller's, counted when the request arrived.)"""
+    signature = (schema or connection.schema_name, state_key, tuple(keys), tuple(name for name, _ in markers))
+    if environ is not None and schema is None:
+        left = environ.pop(CALLER_READ_ENVIRON, None)
+        if left is not None and left[0] == signature:
+            return left[1]
+    make = (tenant_key(schema, "").__add__) if schema is not None else None
     try:
         values, counts, marked = cache_round_trip(
-            [state_key, _generation_key(state_key), *keys], counters=counters, markers=markers
+            [state_key, _generation_key(state_key), *keys], counters=counters, markers=markers, make=make
         )
     except RedisError as exc:
         outage_log("redis", "API callers checked in the database (no cache, no rate limit, no deny-list)", exc)
         return CallerRead(state_key=state_key, values=None, counts=[], marked=[])
-    return CallerRead(state_key=state_key, values=values, counts=counts, marked=marked)
+    read = CallerRead(state_key=state_key, values=values, counts=counts, marked=marked)
+    if environ is not None and schema is not None:
+        environ[CALLER_READ_ENVIRON] = (signature, read)
+    return read
 
 
 def state_drop(state_keys) -> None:

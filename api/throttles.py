@@ -95,8 +95,13 @@ class FixedWindowThrottle(BaseThrottle):
         """`(key, ttl)` of `ident`'s counter for `config.cache.cache_round_trip`: an
         authentication that makes a Redis round trip anyway counts the request in it and
         leaves the count in `request.api_counts` for `allow_request`."""
-        key, period, _limit = self.window(ident, time.time())
-        return key, period + 1  # the window's number is in the key: the TTL only cleans up
+        return self.counter_limit(ident)[0]
+
+    def counter_limit(self, ident: str) -> tuple[tuple[str, int], int]:
+        """`(counter, limit)`: `counter()` and the most requests its window allows (a count
+        above it is a 429; api.replay lets Django answer those)."""
+        key, period, limit = self.window(ident, time.time())
+        return (key, period + 1), limit  # the window's number is in the key: the TTL only cleans up
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)

@@ -129,7 +129,8 @@ def search_latency(ax) -> None:
 def search_quality(ax) -> None:
     record = _read("search_quality")
     # The fresh held-out batch no choice was made on (issue 17), when the run has one.
-    fresh = (record or {}).get("figures", {}).get("fresh", {}).get("batch2", {}).get("all")
+    figures = (record or {}).get("figures", {})
+    fresh = figures.get("fresh", {}).get(figures.get("final_batch", "batch3"), {}).get("all")
     title = "Search quality per mode, fresh held-out batch (48 questions)" if fresh else "Search quality per mode"
     if not _title(ax, title, record):
         return

@@ -1,6 +1,6 @@
 """The product beside the seed stack, in one run (issue 12). Run:
 
-    .venv/bin/python bench/compare.py [--duration 15] [--repeats 3]
+    .venv/bin/python bench/compare.py [--duration 15] [--repeats 3] [--only api_key_published,seed_api]
 
 The seed stack (`bench/anchors/seed-stack/`: FastAPI + asyncpg + uvicorn, one row per
 page, no cache; its run.sh makes its own venv under .data/anchors/ and installs wrk when
@@ -10,7 +10,9 @@ and measured with `wrk -t2 -c8 --latency`, `--repeats` rounds of `--duration` se
 the targets alternating within each round so drifting background load hits all of them;
 medians over rounds. Every ratio is product / seed stack from the same round set
 (`--base REV` adds the webhook ingest of another revision, served from a `git archive` of it
-with the same venv and database, to the same rounds):
+with the same venv and database, to the same rounds; `--only` measures some targets, e.g.
+one ratio's two, and prints without writing; `--replay-off-too` adds the product served with
+`CONTENT_PAGE_REPLAY=0`, to see what the replay layer in front of Django gives, same rounds):
 
 | ratio | product | seed stack |
 |---|---|---|
@@ -21,7 +23,9 @@ with the same venv and database, to the same rounds):
 | `webhook_ingest` | `POST /api/webhooks/bench-github/` (verify + store + enqueue) | `/api/pages/bench` |
 
 Beside them, absolute: `GET /api/search` p50 (hybrid, demo-sized tenant, warm: the
-query's vector is cached after its first request), the query embedding alone (distinct
+query's vector is cached after its first request) from one client (`wrk -t1 -c1`: the
+latency of one search, the figure of record) with the `-t2 -c8` run's p50 and req/s beside
+it (8 clients on 2 workers queue: that p50 is mostly waiting), the query embedding alone (distinct
 queries, in this process, same runtime as the workers) and the RSS of each web worker
 with the search model loaded (the product's server runs with SEARCH_WARM_START=1 and is
 measured once /readyz is ok, and again after the search load). Writes
@@ -73,6 +77,19 @@ GOALS = {
     "search_p50_ms": 5.0,
     "query_embedding_p50_ms": 3.0,
     "web_worker_rss_mb": 250.0,
+}
+# Targets measured with one client (one request at a time): a latency, not a throughput.
+SINGLE_CLIENT = {"search_1client": {"connections": 1, "threads": 1}}
+# What --only may name ("search" also measures search_1client).
+TARGETS = {
+    "seed_page",
+    "seed_api",
+    "page_cached",
+    "page_uncached",
+    "api_jwt",
+    "api_key_published",
+    "webhook_ingest",
+    "search",
 }
 SEED_OF = {
     "page_cached": "seed_page",
@@ -157,7 +174,7 @@ def product_setup() -> dict:
     return {"jwt": f"Bearer {access}", "key": f"Api-Key {plain}", "lua": lua}
 
 
-def _server(*, cache: bool, warm: bool, cwd: Path = ROOT) -> Server:
+def _server(*, cache: bool, warm: bool, cwd: Path = ROOT, replay: bool = True) -> Server:
     from django.conf import settings
 
     from config.services import postgres_socket_url
@@ -168,6 +185,7 @@ def _server(*, cache: bool, warm: bool, cwd: Path = ROOT) -> Server:
         "REDIS_URL": settings.REDIS_URL,
         "DATA_DIR": str(settings.DATA_DIR),
         "CONTENT_PAGE_CACHE": "1" if cache else "0",
+        "CONTENT_PAGE_REPLAY": "1" if replay else "0",
         "SEARCH_WARM_START": "1" if warm else "0",
         "API_RATE_LIMIT_ANON": UNLIMITED,
         "API_RATE_LIMIT_USER": UNLIMITED,
@@ -256,9 +274,26 @@ def main() -> int:
     parser.add_argument("--keep-services", action="store_true", help="leave the embedded servers running")
     parser.add_argument("--no-write", action="store_true", help="print only (a quick look)")
     parser.add_argument(
+        "--only",
+        help="measure only these targets, comma-separated (e.g. api_key_published,seed_api); print only, "
+        "never written: the figures of record measure them all",
+    )
+    parser.add_argument(
+        "--replay-off-too",
+        action="store_true",
+        help="also serve the product with CONTENT_PAGE_REPLAY=0 and measure its cached page and API-key read "
+        "in the same rounds (`*_no_replay`: the replay layer's gain, before/after in one run)",
+    )
+    parser.add_argument(
         "--base", help="also serve this git revision (e.g. main) and measure its webhook ingest in the same rounds"
     )
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
+    if only is not None:
+        unknown = only - TARGETS
+        if unknown:
+            parser.error(f"--only: unknown target(s) {sorted(unknown)}; use {sorted(TARGETS)}")
+        args.no_write = True
 
     wrk_ensure()
     seed = SeedStack()
@@ -271,8 +306,12 @@ def main() -> int:
         print(f"== product servers: granian x2 workers, cache on (+ search model) and cache off ({load_average()})")
         warm = _server(cache=True, warm=True)
         servers.append(warm)
-        cold = _server(cache=False, warm=False)
-        servers.append(cold)
+        if only is None or "page_uncached" in only:
+            cold = _server(cache=False, warm=False)
+            servers.append(cold)
+        if args.replay_off_too:
+            no_replay = _server(cache=True, warm=False, replay=False)
+            servers.append(no_replay)
         if args.base:  # bench/faults.py's way: `git archive` of the revision, same venv and database
             base = _server(cache=True, warm=False, cwd=_bench_module("faults").base_tree(args.base))
             servers.append(base)
@@ -286,7 +325,7 @@ def main() -> int:
             "seed_page": (seed.url("/bench"), {}, None),
             "seed_api": (seed.url("/api/pages/bench"), {}, None),
             "page_cached": (warm.url("/bench/"), host, None),
-            "page_uncached": (cold.url("/bench/"), host, None),
+            "page_uncached": (cold.url("/bench/"), host, None) if only is None or "page_uncached" in only else None,
             "api_jwt": (warm.url("/api/pages/bench"), {**host, "Authorization": creds["jwt"]}, None),
             "api_key_published": (
                 warm.url("/api/published/pages/bench"),
@@ -295,9 +334,23 @@ def main() -> int:
             ),
             "webhook_ingest": (warm.url("/"), {}, creds["lua"]),
             "search": (warm.url(search_path), {**host, "Authorization": creds["key"]}, None),
+            "search_1client": (warm.url(search_path), {**host, "Authorization": creds["key"]}, None),
         }
         if args.base:
             targets["webhook_ingest_base"] = (base.url("/"), {}, creds["lua"])
+        if args.replay_off_too:
+            targets["page_cached_no_replay"] = (no_replay.url("/bench/"), host, None)
+            targets["api_key_published_no_replay"] = (
+                no_replay.url("/api/published/pages/bench"),
+                {**host, "Authorization": creds["key"]},
+                None,
+            )
+        if only is not None:
+            targets = {
+                name: target
+                for name, target in targets.items()
+                if name.removesuffix("_base").removesuffix("_no_replay").removesuffix("_1client") in only
+            }
         for url, headers, script in targets.values():  # warm: connections, caches, code paths
             wrk(url, headers=headers, script=script, seconds=2)
         runs: dict[str, list[dict]] = {name: [] for name in targets}
@@ -307,7 +360,8 @@ def main() -> int:
             for name, (url, headers, script) in targets.items():
                 webhooks = name.startswith("webhook_ingest")
                 before = _count_webhooks() if webhooks else 0
-                run = wrk(url, headers=headers, script=script, seconds=args.duration)
+                clients = SINGLE_CLIENT.get(name, {})
+                run = wrk(url, headers=headers, script=script, seconds=args.duration, **clients)
                 if webhooks:
                     run["stored"] = _count_webhooks() - before
                 runs[name].append(run)
@@ -317,7 +371,7 @@ def main() -> int:
             loads.append(os.getloadavg()[0])
             print(f"  after round {round_no}: {load_average()}", flush=True)
         rss_after = web_workers_rss(warm)
-        embedding = query_embedding_ms(300)
+        embedding = query_embedding_ms(300) if only is None or "search" in only else None
 
         figures = {"targets": {}, "ratios": {}, "absolute": {}, "load_1m_per_round": loads}
         for name, results in runs.items():
@@ -327,11 +381,13 @@ def main() -> int:
                 "p99_ms": statistics.median(r["p99_ms"] for r in results),
                 "runs_rps": [round(r["rps"]) for r in results],
             }
-        webhook_runs = runs["webhook_ingest"]
-        figures["targets"]["webhook_ingest"]["stored_equals_requests"] = all(
-            r["stored"] >= r["requests"] - 16 for r in webhook_runs
-        )
+        if "webhook_ingest" in runs:
+            figures["targets"]["webhook_ingest"]["stored_equals_requests"] = all(
+                r["stored"] >= r["requests"] - 16 for r in runs["webhook_ingest"]
+            )
         for name, seed_name in SEED_OF.items():
+            if name not in runs or seed_name not in runs:
+                continue  # --only left one of them out
             ours, theirs = figures["targets"][name], figures["targets"][seed_name]
             figures["ratios"][name] = {
                 "ratio": ours["rps"] / theirs["rps"],
@@ -342,7 +398,15 @@ def main() -> int:
                 "seed_rps": theirs["rps"],
                 "seed_p50_ms": theirs["p50_ms"],
             }
-        if args.base:
+        for name in ("page_cached", "api_key_published"):
+            if f"{name}_no_replay" in runs and name in runs:
+                ours, off = figures["targets"][name], figures["targets"][f"{name}_no_replay"]
+                figures.setdefault("replay", {})[name] = {
+                    "replay_rps": ours["rps"],
+                    "no_replay_rps": off["rps"],
+                    "replay_over_no_replay": ours["rps"] / off["rps"],
+                }
+        if args.base and {"webhook_ingest", "webhook_ingest_base", "seed_api"} <= set(runs):
             ours, theirs = figures["targets"]["webhook_ingest"], figures["targets"]["webhook_ingest_base"]
             figures["base"] = {
                 "rev": args.base,
@@ -351,15 +415,24 @@ def main() -> int:
                 "this_over_base": ours["rps"] / theirs["rps"],
                 "base_ratio_to_seed": theirs["rps"] / figures["targets"]["seed_api"]["rps"],
             }
-        figures["absolute"] = {
-            "search_p50_ms": {"value": figures["targets"]["search"]["p50_ms"], "goal": GOALS["search_p50_ms"]},
-            "query_embedding_p50_ms": {"value": embedding["p50_ms"], "goal": GOALS["query_embedding_p50_ms"]},
-            "web_worker_rss_mb": {
-                "value": max(rss_ready + rss_after),
-                "goal": GOALS["web_worker_rss_mb"],
-                "ready": rss_ready,
-                "after_load": rss_after,
-            },
+        if "search_1client" in runs:
+            figures["absolute"]["search_p50_ms"] = {
+                "value": figures["targets"]["search_1client"]["p50_ms"],
+                "goal": GOALS["search_p50_ms"],
+                "clients": 1,
+                "c8_p50_ms": figures["targets"]["search"]["p50_ms"],
+                "c8_rps": figures["targets"]["search"]["rps"],
+            }
+        if embedding is not None:
+            figures["absolute"]["query_embedding_p50_ms"] = {
+                "value": embedding["p50_ms"],
+                "goal": GOALS["query_embedding_p50_ms"],
+            }
+        figures["absolute"]["web_worker_rss_mb"] = {
+            "value": max(rss_ready + rss_after),
+            "goal": GOALS["web_worker_rss_mb"],
+            "ready": rss_ready,
+            "after_load": rss_after,
         }
         figures["method"] = {
             "wrk": f"-t2 -c8 --latency, {args.duration} s x {args.repeats} rounds, medians",
@@ -378,8 +451,15 @@ def main() -> int:
         for name, row in figures["absolute"].items():
             met = "met" if row["value"] <= row["goal"] else "MISSED"
             print(f"  {name:24s} {row['value']:8.2f} (goal <= {row['goal']}) {met}")
-        print(f"  webhook rows stored = requests: {figures['targets']['webhook_ingest']['stored_equals_requests']}")
-        if args.base:
+        if "webhook_ingest" in runs:
+            stored = figures["targets"]["webhook_ingest"]["stored_equals_requests"]
+            print(f"  webhook rows stored = requests: {stored}")
+        for name, row in figures.get("replay", {}).items():
+            print(
+                f"  {name}: replayed {row['replay_rps']:,.0f} req/s, CONTENT_PAGE_REPLAY=0 {row['no_replay_rps']:,.0f}"
+                f" req/s: {row['replay_over_no_replay']:.2f}x"
+            )
+        if "base" in figures:
             b = figures["base"]
             print(
                 f"  webhook ingest, {args.base}: {b['webhook_ingest_base_rps']:,.0f} req/s"

@@ -19,7 +19,12 @@ of several sentences: re-scoring candidates by their sentences is part of what i
 The three modes run interleaved, query by query in a rotating order, so a load that
 comes and goes (other work on a shared machine) weighs on each alike; the fusion's cost
 is hybrid minus semantic on the same query, its median over every query and round.
-Hybrid at the shipped ef_search and at 400 are interleaved the same way.
+Hybrid at the shipped ef_search and at 400 are interleaved the same way. The modes are
+timed as search_pages runs them (selectors._search_rows: the prepared statement, its
+settings and EXECUTE in one round trip); issue 6's RRF reference is planned per query.
+
+The query embedding alone is timed for both model precisions (SEARCH_MODEL_PRECISION fp32
+and int8), query by query interleaved, and the tokenizer alone.
 """
 
 import argparse
@@ -211,8 +216,8 @@ def sentences_ready(tenant: Tenant) -> None:
         print(f"gave {missing} chunks {SENTENCES_PER_CHUNK} sentence vectors in {time.perf_counter() - started:.1f}s")
 
 
-def _timed(sql: str, params: dict) -> float:
-    """One search statement in its own transaction, as search_pages runs it, in ms."""
+def _timed_planned(sql: str, params: dict) -> float:
+    """One statement planned for this query, in its own transaction after its settings, in ms."""
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         search_session_settings(cursor)
@@ -223,11 +228,69 @@ def _timed(sql: str, params: dict) -> float:
 
 def timed_rrf_reference(query: str, vector, limit=10) -> float:
     vector = selectors._vector_literal(vector)
-    return _timed(rrf_sql(), rrf_params(query=query, vector=vector, limit=limit, headline=selectors._HEADLINE_OPTIONS))
+    return _timed_planned(
+        rrf_sql(), rrf_params(query=query, vector=vector, limit=limit, headline=selectors._HEADLINE_OPTIONS)
+    )
 
 
 def timed_sql(mode: Mode, query: str, vector, limit=10) -> float:
-    return _timed(search_sql(mode), search_params(query=query, mode=mode, limit=limit, vector=vector))
+    """The statement as search_pages runs it (prepared, one round trip), in ms."""
+    params = search_params(query=query, mode=mode, limit=limit, vector=vector)
+    started = time.perf_counter()
+    selectors._search_rows(search_sql(mode), params)
+    return (time.perf_counter() - started) * 1000
+
+
+def prepared_vs_planned(queries: list[str], vectors: list) -> dict:
+    """Hybrid as search_pages runs it (prepared, one round trip) against the same statement
+    planned for each query after a settings round trip, in a transaction (how it ran before
+    issue 12's third session), query by query interleaved: p50s in ms and their ratio."""
+    prepared, planned = [], []
+    for i, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
+        params = search_params(query=query, mode=Mode.HYBRID, limit=10, vector=vector)
+        for which in ("prepared", "planned") if i % 2 else ("planned", "prepared"):
+            if which == "prepared":
+                prepared.append(timed_sql(Mode.HYBRID, query, vector))
+            else:
+                planned.append(_timed_planned(search_sql(Mode.HYBRID), params))
+    return {
+        "prepared_p50": percentile(prepared, 50),
+        "planned_p50": percentile(planned, 50),
+        "planned_over_prepared": percentile(planned, 50) / percentile(prepared, 50),
+        "queries": len(queries),
+    }
+
+
+def query_embedding_timings(queries: list[str], rounds: int) -> dict:
+    """The query embedding alone (one text, as a search embeds it), p50/p95 in ms, for each
+    model precision, query by query interleaved; and the tokenizer alone."""
+    from search.embedders import LocalEmbedder
+
+    embedders = {precision: LocalEmbedder(precision=precision) for precision in ("fp32", "int8")}
+    for embedder in embedders.values():
+        embedder.warm()
+    times = {precision: [] for precision in embedders}
+    cosines = []
+    for round_ in range(rounds):
+        for i, query in enumerate(queries):
+            vectors = {}
+            for precision in sorted(embedders, reverse=bool((i + round_) % 2)):
+                started = time.perf_counter()
+                vectors[precision] = embedders[precision].embed([query])[0]
+                times[precision].append((time.perf_counter() - started) * 1000)
+            cosines.append(float(np.dot(vectors["fp32"], vectors["int8"])))
+    tokenizer = embedders["fp32"]._model[1]
+    tokenize = []
+    for query in queries:
+        started = time.perf_counter()
+        tokenizer.encode_batch([query])
+        tokenize.append((time.perf_counter() - started) * 1000)
+    return {
+        **{p: {"p50": percentile(t, 50), "p95": percentile(t, 95)} for p, t in times.items()},
+        "tokenize_p50": percentile(tokenize, 50),
+        "int8_cosine_to_fp32": {"min": min(cosines), "median": statistics.median(cosines)},
+        "queries": len(queries) * rounds,
+    }
 
 
 def nearest_ids(vector, *, exact: bool, k=10) -> list[int]:
@@ -267,6 +330,7 @@ def api_timings(tenant: Tenant, queries: list[str], *, embed_each: bool) -> dict
         for query in queries:
             if embed_each:
                 cache.clear()
+                selectors.query_vectors_forget()
             started = time.perf_counter()
             response = client.get("/api/search", {"q": query})
             times.append((time.perf_counter() - started) * 1000)
@@ -334,6 +398,12 @@ def main() -> int:
                 f"{mode.value:9} SQL  p50 {figures[mode][0]:6.2f} ms  p95 {figures[mode][1]:6.2f} ms  "
                 f"({args.rounds} rounds x {args.queries} queries, modes interleaved)"
             )
+        record_prepared = prepared_vs_planned(queries[:100], qvectors[:100])
+        print(
+            f"hybrid prepared (one round trip) vs planned per query (+3 round trips), interleaved: p50 "
+            f"{record_prepared['prepared_p50']:.2f} vs {record_prepared['planned_p50']:.2f} ms "
+            f"({record_prepared['planned_over_prepared']:.2f}x)"
+        )
         fusion_cost = {
             "median_difference": percentile(fusion, 50),
             "p50_difference": figures[Mode.HYBRID][0] - figures[Mode.SEMANTIC][0],
@@ -380,6 +450,7 @@ def main() -> int:
             "hybrid_vs_rrf_ms": versus,
             "fusion_cost_ms": fusion_cost,
             "hybrid_p50_by_ef_search_ms": ef_p50,
+            "prepared_vs_planned_ms": record_prepared,
             "load_average_start": load_at_start,
             "recall_at_10": {},
         }
@@ -400,6 +471,7 @@ def main() -> int:
         times = []
         for query in queries[:100]:
             cache.clear()
+            selectors.query_vectors_forget()
             started = time.perf_counter()
             search_pages(query=query + " ?", mode=Mode.HYBRID)
             times.append((time.perf_counter() - started) * 1000)
@@ -414,14 +486,36 @@ def main() -> int:
     # else the quality set's acme, 17 pages: bench/search_quality.py), warm: the warm-up
     # pass puts the four questions' vectors in the cache.
     record["api_ms"] = {"100k_warm": api_timings(tenant, queries[:100], embed_each=False)}
-    record["api_ms"]["100k_embedding_each"] = api_timings(tenant, queries[100:200], embed_each=True)
+    record["api_ms"]["100k_embedding_each"] = api_timings(tenant, queries[100:200] or queries[:100], embed_each=True)
     demo = Tenant.objects.filter(schema_name__in=["acme", "quality_acme"]).order_by("schema_name").first()
     if demo is not None:
+        with tenant_context(demo):
+            record["demo_plan_uses_hnsw"] = plan_uses_hnsw(qvectors[0]) == "yes"
+            demo_texts = ["robot arm payload", "how do I contact support", "gripper for boxes", "price of the A1"] * 25
+            demo_vectors = embedder.embed(demo_texts[:4]) * 25
+            record["demo_prepared_vs_planned_ms"] = prepared_vs_planned(demo_texts, demo_vectors)
+        d = record["demo_prepared_vs_planned_ms"]
+        print(
+            f"demo tenant {demo.schema_name}, hybrid prepared vs planned per query, interleaved: p50 "
+            f"{d['prepared_p50']:.2f} vs {d['planned_p50']:.2f} ms ({d['planned_over_prepared']:.2f}x)"
+        )
+        print(
+            f"demo tenant {demo.schema_name}: the hybrid plan uses the HNSW index: {record['demo_plan_uses_hnsw']}"
+            " (a small table is scanned exactly: ef_search plays no part there)"
+        )
         demo_queries = ["robot arm payload", "how do I contact support", "gripper for boxes", "price of the A1"]
         record["api_ms"]["demo_warm"] = api_timings(demo, demo_queries * 25, embed_each=False)
         record["api_ms"]["demo_warm"]["tenant"] = demo.schema_name
     for name, figures in record["api_ms"].items():
         print(f"GET /api/search, {name}: p50 {figures['p50']:.2f} ms  p95 {figures['p95']:.2f} ms")
+
+    record["query_embedding_ms"] = query_embedding_timings(queries[:100], args.rounds)
+    e = record["query_embedding_ms"]
+    print(
+        f"query embedding alone, p50: fp32 {e['fp32']['p50']:.2f} ms, int8 {e['int8']['p50']:.2f} ms "
+        f"(interleaved; tokenizer {e['tokenize_p50']:.3f} ms); int8 cosine to fp32 min "
+        f"{e['int8_cosine_to_fp32']['min']:.4f}, median {e['int8_cosine_to_fp32']['median']:.4f}"
+    )
 
     with tenant_context(tenant):
         sample = list(Chunk.objects.values_list("text", flat=True)[:1000])

@@ -12,6 +12,11 @@ the parameters were frozen.
 --set       overrides a setting for the run (SEARCH_KEYWORD_WEIGHT=0.3).
 --sweep     runs once per value of one setting and prints a line each (calibration).
 --misses    prints the questions each mode got wrong.
+--cv-veto   chooses the rare-word veto (search.background.rare_words) the same way,
+            everything else frozen (below); figures go to docs/bench/search_quality_veto.json.
+--gate-cost times hybrid search_pages on every question with the rare-word veto on and
+            off (interleaved, warm, in process) and the vocabulary statement alone;
+            figures go to docs/bench/search_gate_cost.json.
 --cv        chooses the hybrid parameters by leave-one-site-out cross-validation (below)
             and prints the fold choices, the cross-validated figures and the choice on
             all four sites; figures go to docs/bench/search_quality_cv.json.
@@ -28,9 +33,20 @@ objective is the mean of recall@5, MRR@10 and no-answer accuracy (issue 17's thr
 targets, equally weighted), over the fitting sites' questions pooled; ties go to the
 first point of the grid (smaller weights, lower floor, larger margin: fewer dropped
 answers). Semantic mode's floor is then chosen the same way at the chosen sentence weight.
+
+The rare-word veto (--cv-veto, issue 17's third pass): the weights, floors and margin stay
+as shipped; the questions are the sites' own and both fresh batches (all of them spent by
+earlier choices; the next fresh batch is the held-out one). Each question's hybrid and
+semantic lists are taken once with the floor and the gate off, with its background
+similarity and the words it holds that the site never uses (with their Zipf frequency);
+then for each veto (a word rarer than Z that the site never uses removes the list when the
+best page's similarity is under S, or under the background similarity minus m) the floor,
+the gate and the veto are applied as search_pages does, and the choice is made per left-out
+site on the other three, as above.
 """
 
 import argparse
+import functools
 import itertools
 import os
 import sys
@@ -50,7 +66,7 @@ from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from search.background import background_similarity  # noqa: E402
+from search.background import background_similarity, rare_words, word_zipf, words_known  # noqa: E402
 from search.embedders import embedder_get  # noqa: E402
 from search.selectors import Mode, query_embedding, query_text, search_pages  # noqa: E402
 from search.tests.quality import CALIBRATION, FRESH_FINAL, HELD_OUT, SITES  # noqa: E402
@@ -115,7 +131,7 @@ CV_MARGINS = (0.16, 0.14, 0.12, 0.1, 0.08, 0.06, 0.04)
 def raw_lists(tenants: dict, *, mode: Mode, embedder, overrides: dict) -> dict:
     """{(site, question text): [(slug, score, share), ...]} with the floor and the gate off."""
     lists = {}
-    with override_settings(**overrides, SEARCH_BACKGROUND_MARGIN=9.0):
+    with override_settings(**overrides, SEARCH_BACKGROUND_MARGIN=9.0, SEARCH_RARE_WORD_ZIPF=0.0):
         for site in SITES:
             with tenant_context(tenants[site.name]):
                 for question in site.questions:
@@ -135,16 +151,43 @@ def background_of(embedder) -> dict:
     }
 
 
-def cut(hits: list, *, floor: float, margin: float, background: float, weight: float) -> list[str]:
+def cut(
+    hits: list,
+    *,
+    floor: float,
+    margin: float,
+    background: float,
+    weight: float,
+    unknown: tuple = (),
+    veto: tuple | None = None,
+) -> list[str]:
     """search_pages' floor and gate (search.selectors.background_passes) applied to a raw
-    list; `weight` is the keyword weight of hybrid scores, 0 for semantic ones."""
+    list; `weight` is the keyword weight of hybrid scores, 0 for semantic ones. `unknown`:
+    the question's content words (word, zipf, known by the site); `veto`: (Z, S, m, strict):
+    a word rarer than Z the site never uses (Z < 0: the unknown words hold at least -Z of
+    the question's information, 8 - zipf a word) removes the list when the best page's
+    similarity is under max(S, background - m); `strict`: a keyword match too."""
     kept = [hit for hit in hits if hit[1] >= floor]
     if kept:
         _, score, share = kept[0]
         keyword_match = weight > 0 and share >= settings.SEARCH_SNIPPET_KEYWORD_SHARE
-        if not keyword_match and score - weight * share < background - margin:
+        similarity = score - weight * share
+        if not keyword_match and similarity < background - margin:
+            return []
+        if veto is not None and (veto[3] or not keyword_match) and vetoed(similarity, background, unknown, veto):
             return []
     return [slug for slug, _, _ in kept]
+
+
+def vetoed(similarity: float, background: float, unknown: tuple, veto: tuple) -> bool:
+    zipf, floor, margin, _ = veto
+    if zipf >= 0 and not any(word_z < zipf for _, word_z, known in unknown if not known):
+        return False
+    if zipf < 0:
+        total = sum(8 - word_z for _, word_z, _ in unknown)
+        if not total or sum(8 - word_z for _, word_z, known in unknown if not known) < -zipf * total:
+            return False
+    return similarity < max(floor, background - margin)
 
 
 def cut_answers(
@@ -240,6 +283,180 @@ def cross_validate(tenants: dict, *, embedder) -> dict:
     return record
 
 
+# The veto's grid: Z (a word rarer than this in English), and the meaning match under which
+# it vetoes: an absolute similarity, or relative to the background similarity. Ordered
+# from the mildest (ties go to the first: fewer dropped answers).
+VETO_ZIPFS = (2.5, 3.0, 3.5, 4.0, 4.5, 5.0, -0.8, -0.7, -0.6, -0.5, -0.4, -0.3)
+VETO_FLOORS = (0.0, *(round(0.3 + 0.025 * i, 3) for i in range(13)))  # 0 = off, 0.3 ... 0.6
+VETO_MARGINS = (9.0, *(round(0.1 - 0.025 * i, 3) for i in range(11)))  # 9 = off, 0.1 ... -0.15
+VETO_GRID = [None] + [
+    (zipf, floor, margin, strict)
+    for zipf in VETO_ZIPFS
+    for floor in VETO_FLOORS
+    for margin in VETO_MARGINS
+    for strict in (False, True)
+    if floor or margin < 9
+]
+DEV_BATCHES = ("batch1", "batch2")
+
+
+def dev_questions(site) -> list:
+    return list(site.questions) + [question for batch in DEV_BATCHES for question in site.fresh.get(batch, [])]
+
+
+def veto_inputs(tenants: dict, *, embedder) -> tuple[dict, dict, dict]:
+    """Per (site, question): hybrid and semantic lists with floor and gate off, the
+    background similarity, and the words the site never uses with their Zipf frequency."""
+    lists = {Mode.HYBRID: {}, Mode.SEMANTIC: {}}
+    backgrounds, unknown = {}, {}
+    with override_settings(SEARCH_BACKGROUND_MARGIN=9.0, SEARCH_RARE_WORD_ZIPF=0.0):
+        for site in SITES:
+            with tenant_context(tenants[site.name]):
+                for question in dev_questions(site):
+                    key = (site.name, question.text)
+                    for mode in lists:
+                        hits = search_pages(query=question.text, mode=mode, limit=10, embedder=embedder, min_score=-9.0)
+                        lists[mode][key] = [(hit.slug, hit.score, hit.share) for hit in hits]
+                    vector = query_embedding(query_text(question.text), embedder=embedder)
+                    backgrounds[key] = background_similarity(vector, embedder=embedder)
+                    known = words_known(rare_words(query_text(question.text), below=99.0))
+                    unknown[key] = tuple(
+                        (word, word_zipf(word), is_known) for word, is_known in known.items() if is_known is not None
+                    )
+            print(f"  {site.name}: {len(dev_questions(site))} questions  {load_average()}", flush=True)
+    return lists, backgrounds, unknown
+
+
+def veto_answers(lists, backgrounds, unknown, *, mode: Mode, veto, sites) -> list:
+    weight = settings.SEARCH_KEYWORD_WEIGHT if mode == Mode.HYBRID else 0.0
+    floor = settings.SEARCH_MIN_SCORE if mode == Mode.HYBRID else settings.SEARCH_MIN_SIMILARITY
+    return [
+        Answer(
+            site=site.name,
+            question=question,
+            mode=mode,
+            slugs=cut(
+                lists[mode][(site.name, question.text)],
+                floor=floor,
+                margin=settings.SEARCH_BACKGROUND_MARGIN,
+                background=backgrounds[(site.name, question.text)],
+                weight=weight,
+                unknown=unknown[(site.name, question.text)],
+                veto=veto,
+            ),
+        )
+        for site in SITES
+        if site.name in sites
+        for question in dev_questions(site)
+    ]
+
+
+def veto_fit(lists, backgrounds, unknown, *, sites) -> tuple:
+    best, best_value = None, -1.0
+    for veto in VETO_GRID:
+        answers = veto_answers(lists, backgrounds, unknown, mode=Mode.HYBRID, veto=veto, sites=sites)
+        value = objective(answers_score(answers, mode=Mode.HYBRID))
+        if value > best_value + 1e-9:
+            best, best_value = veto, value
+    return best, best_value
+
+
+def cross_validate_veto(tenants: dict, *, embedder, misses: bool) -> dict:
+    names = tuple(site.name for site in SITES)
+    lists, backgrounds, unknown = veto_inputs(tenants, embedder=embedder)
+    record = {"objective": "mean of recall@5, MRR@10, no-answer accuracy", "questions": "own + batch1 + batch2"}
+    record["folds"] = {}
+    left_out = {mode: [] for mode in lists}
+    print(f"\n{'left out':<10}{'veto (Z, S, m, strict)':<30}{'fit obj':>8}  on the left-out site (hybrid)")
+    for name in names:
+        fitting = tuple(other for other in names if other != name)
+        veto, value = veto_fit(lists, backgrounds, unknown, sites=fitting)
+        for mode in lists:
+            left_out[mode] += veto_answers(lists, backgrounds, unknown, mode=mode, veto=veto, sites=(name,))
+        row = answers_score([a for a in left_out[Mode.HYBRID] if a.site == name], mode=Mode.HYBRID)
+        record["folds"][name] = {"veto": veto, "fit_objective": round(value, 4), "left_out": row.as_dict()}
+        print(
+            f"{name:<10}{veto!s:<30}{value:>8.3f}  recall@5 {row.recall:.3f}  MRR {row.mrr:.3f}  "
+            f"no-answer {row.no_answer:.3f}"
+        )
+
+    def figures(veto) -> dict:
+        return {
+            mode: answers_score(veto_answers(lists, backgrounds, unknown, mode=mode, veto=veto, sites=names), mode=mode)
+            for mode in lists
+        }
+
+    before = figures(None)
+    pooled = {mode: answers_score(left_out[mode], mode=mode) for mode in lists}
+    print("\n" + scores_table(list(before.values()), title="without the veto (the gate as shipped)"))
+    print("\n" + scores_table(list(pooled.values()), title="each site with the veto fitted on the other three"))
+    record["without_veto"] = {mode: row.as_dict() for mode, row in before.items()}
+    record["cross_validated"] = {mode: row.as_dict() for mode, row in pooled.items()}
+    veto, value = veto_fit(lists, backgrounds, unknown, sites=names)
+    record["chosen"] = veto
+    chosen = figures(veto)
+    print(f"\nchosen on all four sites: {veto} (objective {value:.3f})")
+    print(scores_table(list(chosen.values()), title="the chosen veto on all dev questions (fitted)"))
+    record["chosen_figures"] = {mode: row.as_dict() for mode, row in chosen.items()}
+    if misses:
+        for mode, row in chosen.items():
+            print(f"\n  {mode} misses with the chosen veto ({len(row.misses)}):")
+            for miss in row.misses:
+                print(f"    {miss}")
+        print("\n  unknown words per no-answer question / vetoed answerable ones:")
+        for key, words in unknown.items():
+            print(f"    {key}: {words}  bg {backgrounds[key]:.3f}  top {lists[Mode.HYBRID][key][:1]}")
+    return record
+
+
+def gate_cost(tenants: dict, *, embedder, rounds: int = 5) -> dict:
+    """Hybrid search_pages per question, the veto on and off in alternation (warm: each
+    question asked once before), and the vocabulary statement alone for the questions that
+    hold a rare word."""
+    import statistics
+    import time
+
+    def timed(call) -> float:
+        start = time.perf_counter()
+        call()
+        return (time.perf_counter() - start) * 1000
+
+    on, off, vocabulary = [], [], []
+    for site in SITES:
+        questions = [q.text for q in site.questions] + [q.text for b in site.fresh.values() for q in b]
+        with tenant_context(tenants[site.name]):
+            for text in questions:
+                search_pages(query=text, mode=Mode.HYBRID, embedder=embedder)
+            for round_ in range(rounds):
+                for text in questions:
+                    ask = functools.partial(search_pages, query=text, mode=Mode.HYBRID, embedder=embedder)
+                    order = (True, False) if round_ % 2 == 0 else (False, True)
+                    for veto in order:
+                        if veto:
+                            on.append(timed(ask))
+                        else:
+                            with override_settings(SEARCH_RARE_WORD_ZIPF=0.0):
+                                off.append(timed(ask))
+                    words = rare_words(query_text(text), below=settings.SEARCH_RARE_WORD_ZIPF)
+                    if words:
+                        vocabulary.append(timed(functools.partial(words_known, words)))
+        print(f"  {site.name}: {len(questions)} questions x {rounds} rounds  {load_average()}", flush=True)
+    record = {
+        "rounds": rounds,
+        "queries": len(on),
+        "hybrid_p50_ms_veto_on": round(statistics.median(on), 3),
+        "hybrid_p50_ms_veto_off": round(statistics.median(off), 3),
+        "hybrid_mean_ms_veto_on": round(statistics.fmean(on), 3),
+        "hybrid_mean_ms_veto_off": round(statistics.fmean(off), 3),
+        "vocabulary_statement_p50_ms": round(statistics.median(vocabulary), 3) if vocabulary else None,
+        "vocabulary_statements": len(vocabulary),
+        "load_average": load_average(),
+    }
+    for key, value in record.items():
+        print(f"{key:>32}: {value}")
+    return record
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--analyze", action="store_true")
@@ -248,6 +465,8 @@ def main() -> int:
     parser.add_argument("--sweep", metavar="NAME=V1,V2,...")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--cv", action="store_true")
+    parser.add_argument("--cv-veto", action="store_true")
+    parser.add_argument("--gate-cost", action="store_true")
     args = parser.parse_args()
     overrides = {name: _value(value) for name, value in (item.split("=", 1) for item in args.set)}
 
@@ -256,6 +475,19 @@ def main() -> int:
     print(f"loading {len(SITES)} sites ({sum(len(site.pages) for site in SITES)} pages) ...", flush=True)
     tenants = tenants_loaded(embedder=embedder, analyze=args.analyze)
     print(f"== {load_average()}  analyzed: {args.analyze}  overrides: {overrides or 'none'}")
+
+    if args.gate_cost:
+        record = gate_cost(tenants, embedder=embedder)
+        if not args.no_write:
+            results_write("search_gate_cost", record)
+        return 0
+
+    if args.cv_veto:
+        record = cross_validate_veto(tenants, embedder=embedder, misses=args.misses)
+        print(f"\n== done ({load_average()})")
+        if not args.no_write:
+            results_write("search_quality_veto", record)
+        return 0
 
     if args.cv:
         record = cross_validate(tenants, embedder=embedder)
@@ -280,7 +512,14 @@ def main() -> int:
     with override_settings(**overrides):
         answers = evaluate(tenants, embedder=embedder)
         batches = {name: evaluate(tenants, embedder=embedder, fresh=name) for name in SITES[0].fresh}
-    record = {"analyzed": args.analyze, "overrides": overrides, "splits": {}, "fresh": {}, "sites": {}}
+    record = {
+        "analyzed": args.analyze,
+        "overrides": overrides,
+        "final_batch": FRESH_FINAL,
+        "splits": {},
+        "fresh": {},
+        "sites": {},
+    }
     for split in SPLITS:
         rows = split_scores(answers, split=split)
         print("\n" + scores_table(rows, title=f"{split} ({', '.join(SPLITS[split])})"))

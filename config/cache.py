@@ -40,15 +40,39 @@ def redis_pipeline(*keys: str, alias: str = "default"):
     return backend._cache.get_client(full_keys[0], write=True).pipeline(transaction=False), full_keys
 
 
-def cache_round_trip(keys=(), *, counters=(), markers=(), alias: str = "default"):
-    """Read `keys`, count `counters` and set `markers`, in ONE Redis round trip.
+# KEYS: the keys read, the counters, the markers. ARGV: how many read, how many counters,
+# then the counters' TTLs and the markers' TTLs. Returns {values read, counts..., markers
+# set (1/0)...}. One EVALSHA: redis-py's pipeline object costs more Python than the
+# commands (≈0.1–0.2 ms a call measured on a 2-core machine, against one command's reply).
+_ROUND_TRIP = """
+local reads, counters = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {{}}  -- out[1]: the values read (none: an empty list)
+if reads > 0 then out[1] = redis.call('MGET', unpack(KEYS, 1, reads)) end
+for i = 1, counters do
+  local key = KEYS[reads + i]
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[2 + i]) end  -- atomic: the new key gets its TTL
+  out[#out + 1] = count
+end
+for i = reads + counters + 1, #KEYS do
+  out[#out + 1] = redis.call('SET', KEYS[i], 1, 'NX', 'EX', ARGV[2 + i - reads]) and 1 or 0
+end
+return out
+"""
+_scripts: dict[int, object] = {}
+
+
+def cache_round_trip(keys=(), *, counters=(), markers=(), make=None, alias: str = "default"):
+    """Read `keys`, count `counters` and set `markers`, in ONE Redis round trip (one script).
 
     - `keys`: read with one MGET; values decoded as Django's cache would (`cache.get`);
-    - `counters`: `(key, ttl)` pairs, each INCR'd (its TTL set with EXPIRE);
+    - `counters`: `(key, ttl)` pairs, each INCR'd (its TTL set with EXPIRE when the INCR
+      made it: one write a request, not two);
     - `markers`: `(key, ttl)` pairs, each `SET key 1 NX EX ttl`: True when this call set it
       (the first caller in `ttl` seconds).
 
-    Every key goes through the cache's key function (the tenant's schema is in it).
+    Every key goes through the cache's key function (the tenant's schema is in it), or
+    through `make` (e.g. a tenant's key function without activating the tenant).
     Returns `(values by key, counts, markers set)`. Raises RedisError when Redis is down:
     each caller decides what to fall back to. The API's authentication reads the caller's
     state, the token deny-list and the rate-limit counter this way (api.credentials)."""
@@ -56,23 +80,18 @@ def cache_round_trip(keys=(), *, counters=(), markers=(), alias: str = "default"
 
     backend = caches[alias]
     keys, counters, markers = list(keys), list(counters), list(markers)
-    make = backend.make_and_validate_key
+    make = make or backend.make_and_validate_key
     client = backend._cache.get_client(write=True)
-    pipe = client.pipeline(transaction=False)
-    if keys:
-        pipe.mget([make(key) for key in keys])
-    for key, ttl in counters:
-        full = make(key)
-        pipe.incr(full)
-        pipe.expire(full, ttl)
-    for key, ttl in markers:
-        pipe.set(make(key), 1, nx=True, ex=ttl)
-    replies = pipe.execute()
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_ROUND_TRIP)
+    full_keys = [make(key) for key in keys]
+    full_keys += [make(key) for key, _ in counters]
+    full_keys += [make(key) for key, _ in markers]
+    args = [len(keys), len(counters), *(ttl for _, ttl in counters), *(ttl for _, ttl in markers)]
+    reply = script(keys=full_keys, args=args, client=client)  # EVALSHA (EVAL again after a restart)
     loads = backend._cache._serializer.loads
-    values = {}
-    if keys:
-        raw = replies.pop(0)
-        values = {key: (loads(value) if value is not None else None) for key, value in zip(keys, raw, strict=True)}
-    counts = [int(replies[2 * i]) for i in range(len(counters))]
-    marked = [bool(reply) for reply in replies[2 * len(counters) :]]
+    values = {key: (loads(value) if value is not None else None) for key, value in zip(keys, reply[0], strict=True)}
+    counts = [int(count) for count in reply[1 : 1 + len(counters)]]
+    marked = [bool(flag) for flag in reply[1 + len(counters) :]]
     return values, counts, marked

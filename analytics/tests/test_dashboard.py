@@ -10,12 +10,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
+from django_tenants.utils import schema_context
 
 from analytics.tests.utils import BROWSER, publish, rollup
 from api.tests.utils import api_key_header, bearer, token_pair
 from content.tests.utils import admin_login
 
 pytestmark = pytest.mark.usefixtures("committed")
+JSON = "application/json"
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def numbers():
 
 def test_the_admin_index_is_the_tenants_own_dashboard(numbers, editor_a, django_assert_max_num_queries):
     client = admin_login(Client(HTTP_HOST="alpha.localhost"), editor_a)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):  # one per series read, the answers included
         response = client.get("/admin/")
     assert response.status_code == 200
     html = response.text
@@ -57,7 +59,7 @@ def test_the_fragment_refreshes_the_numbers_and_periods(numbers, editor_a):
         response = client.get("/admin/analytics/dashboard/", {"days": days})
         assert response.status_code == 200
         assert '<strong id="analytics-views">4</strong>' in response.text
-        assert response.text.count("<polyline") == 2
+        assert response.text.count("<polyline") == 4  # visits and answers, two lines each
     assert client.get("/admin/analytics/dashboard/", {"days": "x"}).status_code == 200  # 30 days
 
 
@@ -141,3 +143,52 @@ def test_the_api_for_an_editor_with_a_token(numbers, editor_a):
     response = alpha.get("/api/analytics/referrers", **bearer(token))
     assert response.status_code == 200, response.content
     assert response.json()["rows"] == [{"key": "news.example", "count": 3}]
+
+
+def test_answers_show_by_kind_with_their_cost_per_tenant(
+    editor_a, editor_b, tenant_a, tenant_b, key_factory, embedder, settings
+):
+    """Two questions asked on alpha's API (one answered from its page, one with nothing on
+    the site), none on beta: alpha's dashboard, CSV and API count them by kind with a
+    latency; beta's show none."""
+    from search.services import page_index
+
+    settings.LLM_BASE_URL = ""  # no model: extractive answers
+    page = publish("alpha", "a1", "The A1 lifts a payload of 12 kg with a reach of 900 mm.")
+    with schema_context("alpha"):
+        page_index(page_id=page.pk, embedder=embedder)
+    key = key_factory(tenant_a, ["search:read", "analytics:read"])
+    alpha = Client(HTTP_HOST="alpha.localhost")
+
+    def ask(question):
+        response = alpha.post("/api/answers", {"question": question}, content_type=JSON, **api_key_header(key))
+        assert response.status_code == 200, response.content
+        return response.json()["mode"]
+
+    assert ask("What payload can the A1 lift?") == "extractive"
+    assert ask("zqattack") == "none"
+    rollup("alpha")
+    rollup("beta")
+
+    html = admin_login(Client(HTTP_HOST="alpha.localhost"), editor_a).get("/admin/analytics/dashboard/").text
+    assert 'id="analytics-answers-chart"' in html
+    assert '<strong id="analytics-answers">2</strong> answers, 1 without one' in html
+    assert "typical latency" in html
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                admin_login(Client(HTTP_HOST="alpha.localhost"), editor_a)
+                .get("/admin/analytics/export/answers.csv", {"days": 7})
+                .content.decode()
+            )
+        )
+    )
+    today = rows[-1]
+    assert len(rows) == 7 and today["day"] == dt.datetime.now(dt.UTC).date().isoformat()
+    assert (today["answers"], today["extractive"], today["none"], today["model"]) == ("2", "1", "1", "0")
+    assert int(today["latency_p50_ms"]) >= 0 and rows[0]["latency_p50_ms"] == ""  # no answers that day
+    api = alpha.get("/api/analytics/answers", {"days": 1}, **api_key_header(key)).json()
+    assert api["rows"][0]["answers"] == 2 and api["rows"][0]["tokens_in"] == 0
+
+    beta = admin_login(Client(HTTP_HOST="beta.localhost"), editor_b).get("/admin/analytics/dashboard/").text
+    assert '<strong id="analytics-answers">0</strong> answers, 0 without one' in beta

@@ -17,6 +17,7 @@ CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.ht
 
 
 def purge(*schemas):
+    from answers.models import AnswerRecord
     from search.models import Chunk
 
     for schema in schemas:
@@ -32,7 +33,7 @@ def purge(*schemas):
                         raise
                     time.sleep(0.5)
             PageChange.objects.all().delete()
-            for model in (MinuteCount, HourCount, DayCount, RolledClaim, ApiKey):
+            for model in (MinuteCount, HourCount, DayCount, RolledClaim, ApiKey, AnswerRecord):
                 model.objects.all().delete()
 
 

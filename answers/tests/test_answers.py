@@ -276,7 +276,7 @@ def test_scope_and_auth(client_a, tenant_a):
 
 
 def test_rate_limited_per_client(sites, client_a, tenant_a, no_model, settings):
-    settings.ANSWERS_RATE_LIMIT = "2/m"
+    settings.ANSWERS_RATE_LIMIT = "2/h"
     key = _key(tenant_a)
     statuses = [
         client_a.post(
@@ -317,3 +317,33 @@ def test_model_says_it_does_not_know(sites, client_a, tenant_a, fake_model):
     body = _ask(client_a, tenant_a, "What payload can the A1 lift?").json()
     assert body["mode"] == "model" and body["text"] == "I don't know." and body["citations"] == []
     assert len(fake_model.requests) == 1
+
+
+def test_extractive_answer_quotes_the_whole_page_not_only_the_ranked_passage(tenant_a, tenant_b, embedder):
+    """The sentences come from every chunk of the first page (Passage.page_sentences, read in
+    the passages' statement), in reading order, under the page's one citation; another
+    tenant's page is not read."""
+    from answers.selectors import answer_passages
+    from answers.services import extractive_answer
+
+    mounting = "Ceiling mounting needs the GK-3 gantry kit."
+    page_publish_indexed(
+        tenant_a,
+        slug="a1",
+        title="A1 arm",
+        blocks=[heading("Payload"), paragraph(A1_FACT), heading("Mounting"), paragraph(mounting)],
+        embedder=embedder,
+    )
+    page_publish_indexed(
+        tenant_b, slug="a1", title="B", blocks=[paragraph("Beta lifts 12 kg of bread.")], embedder=embedder
+    )
+    question = "What payload can the A1 lift?"
+    with tenant_context(tenant_a):
+        passages = answer_passages(question=question)
+        answer = extractive_answer(question=question, passages=passages)
+    (passage,) = passages
+    assert passage.context.endswith("Payload") and [s.text for s in passage.sentences] == [A1_FACT]
+    assert [s.text for s in passage.page_sentences] == [A1_FACT, mounting]
+    assert passage.page_sentences[0].similarity > passage.page_sentences[1].similarity
+    assert answer.text == f"{A1_FACT} {mounting} [1]"
+    assert [citation.number for citation in answer.citations] == [1]

@@ -27,7 +27,7 @@ class PeriodParams(Schema):
 class SeriesOut(Schema):
     series: str
     days: int
-    rows: list[dict[str, str | int]]
+    rows: list[dict[str, str | int | None]]
 
 
 def _json(value):
@@ -47,7 +47,8 @@ def _json(value):
 def series(request: HttpRequest, series: SeriesName, params: Query[PeriodParams]):
     """`visits` (per day: views, unique visitors, bot views), `pages`, `referrers`,
     `searches`, `searches-empty`, `api-keys` (top keys and counts over the period) or
-    `conversions` (per day and currency: count and value)."""
+    `conversions` (per day and currency: count and value) or `answers` (per day: answers by
+    kind, the model's tokens in and out, the median latency in ms, null on a day without any)."""
     permission_require(request, "analytics.view_daycount")
     rows = selectors.series_rows(name=series.value, days=params.days)
     return {

@@ -23,6 +23,7 @@ from api.auth import ApiKeyAuth, JWTAuth
 from api.errors import Problem, codes_4xx
 from api.permissions import permission_require
 from api.renderers import JSON_CONTENT_TYPE, json_render
+from api.replay import api_replay_mark
 from content import selectors, services
 from content.blocks import Block
 from content.cache import generation_get, page_draft_json_cache_key, page_json_cache_key, page_json_cache_set
@@ -51,14 +52,17 @@ def _json_prefetch(cache_key):
     return prefetch
 
 
-def _json_cached(request: HttpRequest, key: str, render) -> HttpResponse:
+def _json_cached(request: HttpRequest, key: str, render, *, replayable: bool = False) -> HttpResponse:
     """The JSON body at `key` if the authentication's round trip read it, else `render()`'s
-    (it reads the row), kept unless the page changed meanwhile (content.cache)."""
+    (it reads the row), kept unless the page changed meanwhile (content.cache).
+    `replayable`: an answer from the cached JSON to an API key may be replayed (api.replay)."""
     body = getattr(request, "api_prefetched", {}).get(key)
     if body is None:
         generation = generation_get()  # before the row: a change after it is not stored over
         body = render()
         page_json_cache_set(key, body, generation=generation)
+    elif replayable:
+        api_replay_mark(request, key=key, body=body)
     return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
 
 
@@ -281,4 +285,5 @@ def published_page_get(request: HttpRequest, slug: str):
         request,
         page_json_cache_key(slug),
         lambda: json_render(PublishedPageOut.model_validate(selectors.page_published_get(slug=slug)).model_dump()),
+        replayable=True,
     )

@@ -20,6 +20,11 @@ SEARCH_WARM_START = env_bool("SEARCH_WARM_START", True)
 # ONNX Runtime threads of the local model per process (web workers and Celery workers are
 # already one process per core). SEARCH_TORCH_THREADS is its name from before issue 12.
 SEARCH_MODEL_THREADS = env_int("SEARCH_MODEL_THREADS", env_int("SEARCH_TORCH_THREADS", 1))
+# The local model's weights: "fp32" (as exported) or "int8" (dynamically quantised per
+# channel: a query embeds ~3x faster, vectors 0.989 cosine to fp32's at worst;
+# docs/benchmarks.md "search speed" has what it does to quality). Changing it changes
+# every chunk's vector: run `search_reindex` after.
+SEARCH_MODEL_PRECISION = env_str("SEARCH_MODEL_PRECISION", "fp32")
 # The width of the `vector` column: it must equal the embedder's dimension (checked
 # when the embedder loads). Changing it needs a fresh migration of search.Chunk and a
 # full `search_reindex`.
@@ -56,6 +61,15 @@ SEARCH_MIN_KEYWORD_SHARE = float(env_str("SEARCH_MIN_KEYWORD_SHARE", "0"))  # ke
 # similarity with its closest general topic (search/background.py) minus this margin.
 # Higher keeps more, a large value (9) turns the comparison off.
 SEARCH_BACKGROUND_MARGIN = float(env_str("SEARCH_BACKGROUND_MARGIN", "0.1"))
+# The same gate's second witness (search.selectors.background_passes): when the best page's
+# similarity is under max(SEARCH_RARE_WORD_SIMILARITY, background similarity -
+# SEARCH_RARE_WORD_MARGIN), a question word rarer in English than SEARCH_RARE_WORD_ZIPF
+# (wordfreq's Zipf scale: "kayak" 3.2, "rental" 4.1, "bike" 4.6) that the site never uses
+# empties the list. Chosen by leave-one-site-out cross-validation (`bench/search_quality.py
+# --cv-veto`) with everything above frozen; SEARCH_RARE_WORD_ZIPF=0 turns it off.
+SEARCH_RARE_WORD_ZIPF = float(env_str("SEARCH_RARE_WORD_ZIPF", "4.0"))
+SEARCH_RARE_WORD_SIMILARITY = float(env_str("SEARCH_RARE_WORD_SIMILARITY", "0.375"))
+SEARCH_RARE_WORD_MARGIN = float(env_str("SEARCH_RARE_WORD_MARGIN", "0.05"))
 # A hybrid hit whose passage holds at least this share of the query's words is shown
 # as a keyword match (the words in context); below it, as its best sentence.
 SEARCH_SNIPPET_KEYWORD_SHARE = float(env_str("SEARCH_SNIPPET_KEYWORD_SHARE", "0.5"))
@@ -67,3 +81,6 @@ SEARCH_KEYWORD_CAP = env_int("SEARCH_KEYWORD_CAP", 1000)
 SEARCH_KEYWORD_MAX_MATCHES = env_int("SEARCH_KEYWORD_MAX_MATCHES", 5000)
 # Query embeddings are cached (Redis) so a repeated query skips the model.
 SEARCH_QUERY_CACHE_SECONDS = env_int("SEARCH_QUERY_CACHE_SECONDS", 86400)
+# And in each process, the most recent this many per process (all tenants, each keyed by
+# its own; ~6 KB each): a repeated query then skips the Redis round trip too. 0: off.
+SEARCH_QUERY_MEMORY_CACHE = env_int("SEARCH_QUERY_MEMORY_CACHE", 512)

@@ -1,13 +1,24 @@
 """The background gate (search.background): a question closer to another subject than to
-the site gets no list, on a site whose subject it is not; the same question on a site
-whose subject it is gets that site's page. Two tenants, the real model."""
+the site, or holding a rare word the site never uses while its best page matches weakly,
+gets no list on a site whose subject it is not; the same question on a site whose subject
+it is gets that site's page. Two tenants, the real model."""
 
 import numpy as np
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from search.background import BACKGROUND_LINES, background_similarity, background_vectors
+from search.background import (
+    BACKGROUND_LINES,
+    background_similarity,
+    background_vectors,
+    rare_words,
+    word_zipf,
+    words_known,
+    words_unknown,
+)
 from search.selectors import Mode, search_pages
 from search.tests.utils import heading, page_publish_indexed, paragraph
 
@@ -79,3 +90,87 @@ def test_the_closest_background_line_is_the_subject_of_the_question(embedder):
     assert len(scores) == len(BACKGROUND_LINES)
     assert "flights" in BACKGROUND_LINES[int(scores.argmax())].lower()
     assert background_similarity(vector, embedder=embedder) == pytest.approx(float(scores.max()))
+
+
+# The second witness (search.background.rare_words, words_known): a word rare in English
+# that the site never uses vetoes a weak meaning match.
+KAYAK_QUESTION = "kayak rental on the lake"
+
+
+@pytest.fixture
+def bike_hire_and_kayaks(tenant_a, tenant_b, embedder):
+    """tenant_a: a bike shop that hires out bikes; tenant_b: a kayak outfitter."""
+    page_publish_indexed(
+        tenant_a,
+        slug="rental",
+        title="Bike rental",
+        blocks=[paragraph("Rent a city bike or an e-bike by the day or the week; helmets and locks are included.")],
+        embedder=embedder,
+    )
+    page_publish_indexed(
+        tenant_a,
+        slug="ebike-battery",
+        title="E-bike battery care",
+        blocks=[paragraph("Lithium cells last longest when kept between 20 and 80 percent charge.")],
+        embedder=embedder,
+    )
+    page_publish_indexed(
+        tenant_b,
+        slug="kayaks",
+        title="Kayaks on the lake",
+        blocks=[paragraph("Single and double kayaks for rent by the hour on the lake; life jackets included.")],
+        embedder=embedder,
+    )
+
+
+def test_rare_words_are_the_questions_uncommon_english_words():
+    assert word_zipf("the") > 7 > 4 > word_zipf("kayak") > 0
+    assert rare_words("Kayak rental on the lake", below=4.0) == ["kayak"]
+    assert rare_words("Kayak rental on the lake", below=4.5) == ["kayak", "rental"]
+    # Letters only: codes and prices are no words of English to veto with.
+    assert rare_words("RC3 €14,900", below=4.0) == []
+
+
+def test_the_vocabulary_is_the_tenants_own_published_words(bike_hire_and_kayaks, tenant_a, tenant_b):
+    """Stemmed as the pages were ("kayaks" finds "kayak"); a stop word is nobody's evidence;
+    tenant B's words are not tenant A's."""
+    with tenant_context(tenant_a):
+        assert words_known(["kayaks", "rent", "helmet", "the"]) == {
+            "kayaks": False,
+            "rent": True,
+            "helmet": True,
+            "the": None,
+        }
+        assert words_unknown(["kayak", "lithium"]) == ["kayak"]
+    with tenant_context(tenant_b):
+        assert words_unknown(["kayak", "lithium"]) == ["lithium"]
+
+
+@pytest.mark.parametrize("mode", [Mode.HYBRID, Mode.SEMANTIC])
+def test_a_rare_word_the_site_never_uses_vetoes_a_weak_match(bike_hire_and_kayaks, tenant_a, tenant_b, embedder, mode):
+    with tenant_context(tenant_a):
+        at_the_bike_shop = search_pages(query=KAYAK_QUESTION, mode=mode, embedder=embedder)
+        with override_settings(SEARCH_RARE_WORD_ZIPF=0):
+            without_the_veto = search_pages(query=KAYAK_QUESTION, mode=mode, embedder=embedder)
+        # A paraphrase with a rare word the shop doesn't use ("accumulator") but a strong
+        # meaning match keeps its answer.
+        paraphrase = search_pages(query="make my electric bike accumulator last longer", mode=mode, embedder=embedder)
+    with tenant_context(tenant_b):
+        at_the_outfitter = search_pages(query=KAYAK_QUESTION, mode=mode, embedder=embedder)
+    assert at_the_bike_shop == []
+    assert [hit.slug for hit in without_the_veto][:1] == ["rental"]
+    assert [hit.slug for hit in paraphrase][:1] == ["ebike-battery"]
+    assert [hit.slug for hit in at_the_outfitter] == ["kayaks"]
+
+
+def test_the_vocabulary_is_asked_only_when_the_meaning_match_is_weak(bike_hire_and_kayaks, tenant_a, embedder):
+    """A question the site answers well costs no statement more; the kayak question one."""
+
+    def vocabulary_statements(query: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            search_pages(query=query, mode=Mode.HYBRID, embedder=embedder)
+        return sum("plainto_tsquery" in query["sql"] for query in queries.captured_queries)
+
+    with tenant_context(tenant_a):
+        assert vocabulary_statements("how long do lithium e-bike batteries last") == 0
+        assert vocabulary_statements(KAYAK_QUESTION) == 1

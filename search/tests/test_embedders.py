@@ -211,3 +211,29 @@ def test_a_web_worker_with_the_model_loaded_has_no_torch_and_stays_under_250_mb(
     state, torch_loaded, rss_mb = done.stdout.split()
     assert state == "ok" and torch_loaded == "False"
     assert int(rss_mb) <= 250, rss_mb
+
+
+def test_the_int8_model_is_close_to_fp32_and_cached_apart(embedder):
+    """SEARCH_MODEL_PRECISION=int8: quantised from this data dir's fp32 export on first use
+    (a child process), vectors within 0.98 cosine of fp32's, a name of its own so cached
+    query and background vectors of one model are never taken for the other's."""
+    from search.embedders import LocalEmbedder
+
+    with override_settings(SEARCH_MODEL_PRECISION="int8"):
+        quantised = embedder_build()
+    assert isinstance(quantised, LocalEmbedder) and quantised.name != embedder.name
+    texts = ["can I send the bike back", "Returns are accepted within 30 days of delivery.", "Guji beans, 14 euros"]
+    for a, b in zip(quantised.embed(texts), embedder.embed(texts), strict=True):
+        assert sum(x * y for x, y in zip(a, b, strict=True)) >= 0.98
+    question, right, wrong = quantised.embed([texts[0], texts[1], "We roast coffee weekly."])
+    assert sum(x * y for x, y in zip(question, right, strict=True)) > sum(
+        x * y for x, y in zip(question, wrong, strict=True)
+    )
+
+
+def test_an_unknown_precision_is_refused():
+    from search.embedders import PRECISION_UNKNOWN
+
+    with override_settings(SEARCH_MODEL_PRECISION="fp8"):
+        with pytest.raises(EmbedderError, match=re.escape(PRECISION_UNKNOWN.format(name="fp8"))):
+            embedder_build()

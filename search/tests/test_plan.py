@@ -89,3 +89,56 @@ def test_settings_do_not_leak_out_of_the_query(many_chunks, django_db_blocker, e
             with connection.cursor() as cursor:
                 cursor.execute("SHOW hnsw.iterative_scan")
                 assert cursor.fetchone()[0] == "off"
+
+
+def _prepared_plan(tenant, mode: Mode, plan_cache_mode: str) -> str:
+    """EXPLAIN of the prepared statement search_pages EXECUTEs, under a plan cache mode:
+    PostgreSQL plans the first five EXECUTEs for their parameters, then may keep one
+    generic plan; both must use the index."""
+    from search import selectors
+
+    vector = [0.01] * settings.SEARCH_DIMENSIONS
+    params = search_params(query="refunds", mode=mode, limit=10, vector=vector)
+    statement = selectors._prepared(search_sql(mode), params)
+    with tenant_context(tenant), transaction.atomic(), connection.cursor() as cursor:
+        selectors._search_rows(search_sql(mode), params)  # prepared on this connection
+        search_session_settings(cursor)
+        cursor.execute("SELECT set_config('plan_cache_mode', %s, true)", [plan_cache_mode])
+        cursor.execute("EXPLAIN " + statement.execute, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
+@pytest.mark.parametrize("mode", [Mode.HYBRID, Mode.SEMANTIC])
+def test_the_prepared_statement_uses_the_hnsw_index_generic_or_custom(many_chunks, mode, plan_cache_mode):
+    plan = _prepared_plan(many_chunks, mode, plan_cache_mode)
+    assert "Index Scan using search_chunk_embedding_hnsw" in plan, plan
+
+
+def test_a_search_is_one_round_trip(many_chunks, django_db_blocker, embedder, django_assert_max_num_queries, settings):
+    """In autocommit, as a request runs it: the settings and the EXECUTE in one string,
+    PREPARE added to it on the connection's first search only; nothing before or after.
+    (The generated pages match any question weakly, so the gate's rare-word veto would ask
+    the site's vocabulary too: off here; test_background counts that statement.)"""
+    from search.selectors import search_pages
+
+    settings.SEARCH_RARE_WORD_ZIPF = 0
+    with django_db_blocker.unblock(), tenant_context(many_chunks):
+        first = search_pages(query="refunds", embedder=embedder)  # prepares, and sets search_path
+        with django_assert_max_num_queries(1) as captured:
+            again = search_pages(query="refunds", embedder=embedder)
+        assert [hit.chunk_id for hit in again] == [hit.chunk_id for hit in first] and first
+        assert captured.captured_queries[0]["sql"].count("EXECUTE search_") == 1
+        assert "PREPARE" not in captured.captured_queries[0]["sql"]
+
+
+def test_a_dropped_prepared_statement_is_prepared_again(many_chunks, django_db_blocker, embedder):
+    from search.selectors import search_pages
+
+    with django_db_blocker.unblock(), tenant_context(many_chunks):
+        before = [hit.chunk_id for hit in search_pages(query="refunds", embedder=embedder)]
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        after = [hit.chunk_id for hit in search_pages(query="refunds", embedder=embedder)]
+    assert before and after == before

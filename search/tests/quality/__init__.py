@@ -16,15 +16,22 @@ figure.
 from dataclasses import replace
 
 from search.tests.quality import acme, bikes, clinic, globex
-from search.tests.quality.fresh import FRESH, FRESH_2
+from search.tests.quality.fresh import FRESH, FRESH_2, FRESH_3
 from search.tests.quality.sets import Kind, Question, Site
 
 SITES: list[Site] = [
-    replace(site, fresh={"batch1": FRESH.get(site.name, []), "batch2": FRESH_2.get(site.name, [])})
+    replace(
+        site,
+        fresh={
+            "batch1": FRESH.get(site.name, []),
+            "batch2": FRESH_2.get(site.name, []),
+            "batch3": FRESH_3.get(site.name, []),
+        },
+    )
     for site in (bikes.SITE, acme.SITE, globex.SITE, clinic.SITE)
 ]
 # The batch no choice was made on: the final held-out figure.
-FRESH_FINAL = "batch2"
+FRESH_FINAL = "batch3"
 CALIBRATION = ("bikes", "acme")
 HELD_OUT = ("globex", "clinic")
 

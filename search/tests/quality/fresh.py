@@ -138,3 +138,68 @@ FRESH_2: dict[str, list[Question]] = {
         none("eye laser surgery cost", near=True),
     ],
 }
+
+# Batch 3 (2026-12-06, third session), after commit 4cc9761 froze the rare-word veto of the
+# background gate (chosen by cross-validation over the sites' questions and batches 1-2,
+# which are spent): 48 questions, 20 paraphrases, 16 exact terms (1/3), 12 with no answer
+# (1/4, 8 of them `near`: a neighbouring trade or the site's own city), written from the
+# pages' text and each site's trade, and committed before any of them was asked. Nothing
+# is chosen on these: they are the final held-out figure of this pass.
+FRESH_3: dict[str, list[Question]] = {
+    "bikes": [
+        paraphrase("if my frame cracks in five years will you replace it", "warranty"),
+        paraphrase("I want my position on the bike adjusted so my knees stop hurting", "bike-fitting"),
+        paraphrase("what should I do first if someone steals my bike", "insurance"),
+        paraphrase("how do I look after an electric bike pack when it is freezing outside", "ebike-battery"),
+        paraphrase("will you buy back my child's bike when it gets too small", "kids-bikes"),
+        exact("6 euros a month", "insurance"),
+        exact("20 and 80 percent", "ebike-battery"),
+        exact("first Sunday of every month", "test-rides"),
+        exact("prepaid label", "returns"),
+        none("skateboard shop with longboards", near=True),
+        none("treadmill for running at home", near=True),
+        none("how to apply for a fishing licence"),
+    ],
+    "acme": [
+        paraphrase("how precisely does the arm come back to the same spot", "products/a1"),
+        paraphrase("can your robot lift cartons by suction", "grippers", "case-studies/nordhaus"),
+        paraphrase("how long did the metal parts maker take to get its robots running", "case-studies/nordhaus", ""),
+        paraphrase("does someone check the dangers before the arm starts working", "safety"),
+        paraphrase("can I write my own programs for the robot in code", "software/teach"),
+        exact("5617 BC", "contact"),
+        exact("cleanroom ISO 7", "products/a3-mini"),
+        exact("Allen-Bradley", "integrations"),
+        exact("900 trays", "case-studies/bakery"),
+        none("forklift truck hire for a warehouse", near=True),
+        none("industrial sewing machine repair", near=True),
+        none("how to make sourdough bread at home"),
+    ],
+    "globex": [
+        paraphrase("where should I put an opened bag of beans", "journal/storing-beans"),
+        paraphrase("how fine should I grind for a paper filter cone", "journal/pour-over-guide"),
+        paraphrase("can I give someone a coffee subscription as a present", "gifts"),
+        paraphrase("my espresso tastes sour and runs too fast", "journal/espresso-at-home"),
+        paraphrase("is the decaf made with harsh chemicals", "coffees/decaf"),
+        exact("Magdalena river", "coffees/colombia-huila"),
+        exact("5 kg a week", "wholesale"),
+        exact("€1.20 espresso", "cafe"),
+        exact("2,100 metres", "coffees/ethiopia-guji"),
+        none("bubble tea with tapioca pearls", near=True),
+        none("hotel rooms in central Lisbon", near=True),
+        none("how to change a flat car tyre"),
+    ],
+    "clinic": [
+        paraphrase("how often should I have my teeth professionally cleaned", "check-ups", "care-plan"),
+        paraphrase("my tooth got knocked out playing rugby", "emergency"),
+        paraphrase("how do I look after my false teeth at night", "dentures"),
+        paraphrase("is there a monthly membership that pays for check-ups", "care-plan"),
+        paraphrase("can I get into the practice in a wheelchair", "contact"),
+        exact("titanium post", "implants"),
+        exact("£650 porcelain crown", "fees"),
+        exact("10% off all treatment", "care-plan"),
+        exact("187390", "team"),
+        none("hearing test for my grandmother", near=True),
+        none("contact lenses prescription", near=True),
+        none("how to repot an orchid"),
+    ],
+}
