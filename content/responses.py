@@ -21,6 +21,7 @@ from content.cache import page_cache_get, page_cache_set
 from content.frame import site_frame
 from content.models import Page
 from content.rendering import nav_html, page_html_current
+from content.shell import visitor_page_shell
 from content.templatetags.content_tags import render_blocks
 
 _ENTRY_VERSION = 1  # bump when the shape of a page cache entry changes
@@ -123,18 +124,19 @@ def visitor_page_response(request, slug: str) -> HttpResponse | None:
     except Page.DoesNotExist:
         return None
     html = page_html_current(found)
-    if html is None:  # written around the services, or by a release with other templates
+    if html is not None:  # the shell written without the template engine (content.shell)
+        body = visitor_page_shell(tenant=request.tenant, page=found, title=found.published_title, html=html)
+    else:  # written around the services, or by a release with other templates
         found.refresh_from_db(fields=["published_blocks", "published_nav", "published_images"])
-    body = page_html(
-        request,
-        title=found.published_title,
-        page=found,
-        html=html,
-        blocks=None if html else found.published_blocks,
-        nav=None if html else found.published_nav,
-        images=None if html else found.published_images,
-        warnings=False,
-    )
+        body = page_html(
+            request,
+            title=found.published_title,
+            page=found,
+            blocks=found.published_blocks,
+            nav=found.published_nav,
+            images=found.published_images,
+            warnings=False,
+        )
     entry = page_entry(request, body, found)
     page_cache_set(slug, entry, generation=getattr(request, "page_cache_generation", None))
     return page_response(request, entry)

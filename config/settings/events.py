@@ -35,6 +35,9 @@ CELERY_BEAT_SCHEDULE["events-outbox-sweep"] = {
 
 # -- Webhooks in ----------------------------------------------------------------------
 EVENTS_WEBHOOK_MAX_BYTES = env_int("EVENTS_WEBHOOK_MAX_BYTES", 256 * 1024)
+# How long the sender thread gathers stored deliveries before it publishes them (one
+# Celery message per tenant and batch; events.services.webhooks._WebhookSender).
+EVENTS_WEBHOOK_SEND_LINGER_MS = env_int("EVENTS_WEBHOOK_SEND_LINGER_MS", 20)
 
 # -- Outbox and retries ---------------------------------------------------------------
 # A pending row older than this (and not waiting for a scheduled retry) is re-sent.

@@ -142,6 +142,69 @@ def test_a_failed_statement_in_a_transaction_leaves_no_stale_path(client_a, clie
     assert "beta probe" in _title(client_b)
 
 
+# --- prepared statements (connection.prepared_cursor) follow search_path ---
+
+PREPARED_TITLE = "SELECT published_title FROM content_page WHERE slug = %s"
+
+
+def _prepared_title() -> str:
+    with connection.prepared_cursor() as cursor:
+        cursor.execute(PREPARED_TITLE, [PROBE])
+        return cursor.fetchone()[0]
+
+
+def _prepared_runs() -> list[tuple[str, int]]:
+    """(name, runs) of this connection's prepared statements of PREPARED_TITLE, asked
+    past Django's wrapper."""
+    with connection.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, generic_plans + custom_plans FROM pg_prepared_statements WHERE statement = %s",
+            ["SELECT published_title FROM content_page WHERE slug = $1"],
+        )
+        return cursor.fetchall()
+
+
+def test_a_statement_prepared_in_one_schema_reads_the_other_tenants_rows_after_the_switch(tenant_a, tenant_b, probes):
+    """PostgreSQL re-parses a prepared statement when search_path changed since its last
+    run (docs of PREPARE, since 9.3): the one statement, prepared in A's schema, reads
+    B's table once the connection is on B, and A's again after."""
+    connection.set_tenant(tenant_a)
+    assert _prepared_title() == "alpha probe"
+    [(name, runs)] = _prepared_runs()  # prepared at its first run, not parsed per run
+    assert runs == 1
+    connection.set_tenant(tenant_b)
+    assert _prepared_title() == "beta probe"
+    connection.set_tenant(tenant_a)
+    assert _prepared_title() == "alpha probe"
+    assert _prepared_runs() == [(name, 3)]  # the same prepared statement, all three times
+
+
+def test_a_prepared_statement_after_a_rolled_back_set_reads_the_right_tenant(tenant_a, tenant_b, probes):
+    connection.set_tenant(tenant_b)
+    assert _prepared_title() == "beta probe"
+    with pytest.raises(Rollback), transaction.atomic():
+        connection.set_tenant(tenant_a)
+        assert _prepared_title() == "alpha probe"  # SET alpha inside the savepoint
+        raise Rollback
+    assert _server_search_path() == "alpha, public"
+    assert _prepared_title() == "alpha probe"
+    connection.set_tenant(tenant_b)
+    assert _prepared_title() == "beta probe"
+    # psycopg deallocates its prepared statements after any ROLLBACK (it cannot know what
+    # the rollback undid): the statement was prepared again for the two runs since.
+    [(_, runs)] = _prepared_runs()
+    assert runs == 2
+
+
+def test_the_orm_still_binds_client_side_and_prepares_nothing(tenant_a, probes):
+    connection.set_tenant(tenant_a)
+    for _ in range(3):
+        assert Page.objects.get(slug=PROBE).published_title == "alpha probe"
+    with connection.connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%content_page%"])
+        assert cursor.fetchone()[0] == 0
+
+
 # --- the health check (CONN_HEALTH_CHECKS) without its SELECT 1 ---
 
 

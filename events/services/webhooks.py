@@ -8,6 +8,7 @@ import atexit
 import json
 import os
 import threading
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -105,7 +106,7 @@ def _webhook_insert(*, endpoint: WebhookEndpoint, delivery, body: bytes) -> Webh
         endpoint.scheme,
         endpoint.secrets,
     ]
-    with connection.cursor() as cursor:
+    with connection.prepared_cursor() as cursor:  # parsed and planned once per connection
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -151,6 +152,12 @@ class _WebhookSender:
     stored while the thread was sending go together as one `webhook_process_batch`
     message per tenant, so a publish is paid once per batch, not per delivery.
 
+    The thread lingers EVENTS_WEBHOOK_SEND_LINGER_MS after the first delivery of a batch
+    before it sends (or until MAX_BATCH wait): a publish and a thread wake-up cost more
+    CPU than the request that stored the row (0.4 ms and ~0.5 ms against ~0.5 ms in a
+    profile), and sent one by one, a steady stream of deliveries paid them every time
+    on a 2-core machine. A lone delivery still goes alone, that much later.
+
     Nothing is lost if the process dies with deliveries waiting here: their rows are
     committed and pending, and the outbox sweeper sends them after the grace period."""
 
@@ -163,28 +170,38 @@ class _WebhookSender:
     def _reset(self) -> None:
         self._cond = threading.Condition()
         self._pending: dict[str, list[int]] = {}
+        self._count = 0
         self._thread: threading.Thread | None = None
 
     def add(self, schema: str, pk: int) -> None:
         with self._cond:
             self._pending.setdefault(schema, []).append(pk)
+            self._count += 1
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if self._count == 1 or self._count >= self.MAX_BATCH:  # a batch starts, or is full
+                self._cond.notify()
+
+    def _take(self) -> dict[str, list[int]]:
+        pending, self._pending, self._count = self._pending, {}, 0
+        return pending
 
     def _run(self) -> None:
         while True:
             with self._cond:
                 while not self._pending:
                     self._cond.wait()
-                pending, self._pending = self._pending, {}
+                deadline = time.monotonic() + settings.EVENTS_WEBHOOK_SEND_LINGER_MS / 1000
+                while self._count < self.MAX_BATCH and (left := deadline - time.monotonic()) > 0:
+                    self._cond.wait(left)
+                pending = self._take()
             self.send(pending)
 
     def flush(self) -> None:
         """Send what waits now, in the caller's thread (at exit)."""
         with self._cond:
-            pending, self._pending = self._pending, {}
+            pending = self._take()
         self.send(pending)
 
     def send(self, pending: dict[str, list[int]]) -> None:
