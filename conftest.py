@@ -114,12 +114,27 @@ def tokens_b(client_b, editor_b):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, tmp_path_factory):
+def _celery_workers(django_db_setup, tmp_path_factory):
+    """The session's worker processes, the live one last (see celery_worker)."""
+    workers = []
+    yield workers, tmp_path_factory
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker(_celery_workers):
     """A real `celery worker` process on the test database and broker (a
-    config.testing.Worker: `celery_worker.idle_wait()` waits until it has nothing left to do)."""
-    worker = celery_worker_start(tmp_path_factory.mktemp("celery") / "worker.log")
-    yield worker
-    worker.stop()
+    config.testing.Worker: `celery_worker.idle_wait()` waits until it has nothing left to do),
+    one for the session. One that exited since the last test is replaced, as bin/run's
+    supervisor replaces it: kombu's Redis transport can die with "Unrecoverable error"
+    when the broker goes away while the worker holds a message of a retrying task (a test
+    that stopped PostgreSQL, then one that stops Redis), and the tests after it would
+    otherwise wait on a worker that is gone."""
+    workers, tmp_path_factory = _celery_workers
+    if not workers or workers[-1].proc.poll() is not None:
+        workers.append(celery_worker_start(tmp_path_factory.mktemp("celery") / "worker.log"))
+    return workers[-1]
 
 
 @pytest.fixture(scope="session", params=WEB_SERVERS)

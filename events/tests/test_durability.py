@@ -28,7 +28,12 @@ SECRET = "gh-durable-secret"  # noqa: S105 (a test secret)
 BODY = json.dumps({"zen": "Avoid administrative distraction.", "hook_id": 9}).encode()
 
 
-def test_a_delivery_answered_202_survives_a_postgres_crash_right_after(settings):
+def _status(pk: int) -> str:
+    with schema_context("alpha"):
+        return WebhookEvent.objects.get(pk=pk).status
+
+
+def test_a_delivery_answered_202_survives_a_postgres_crash_right_after(settings, celery_worker):
     setup_tenant("alpha", scheme="github", secrets=(SECRET,), slug="gh")
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
@@ -61,3 +66,7 @@ def test_a_delivery_answered_202_survives_a_postgres_crash_right_after(settings)
     assert (event.provider_event_id, bytes(event.body)) == ("crash-1", BODY)
     with schema_context("beta"):
         assert not WebhookEvent.objects.filter(provider_event_id="crash-1").exists()
+    # And it is processed: the worker's task met PostgreSQL down and retried. Waited for
+    # here, so no test after this one starts with the worker holding a retrying task.
+    wait_for(lambda: _status(pk) == WebhookEvent.Status.DONE, timeout=60, what="the delivery processed")
+    celery_worker.idle_wait()
