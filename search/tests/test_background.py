@@ -174,3 +174,12 @@ def test_the_vocabulary_is_asked_only_when_the_meaning_match_is_weak(bike_hire_a
     with tenant_context(tenant_a):
         assert vocabulary_statements("how long do lithium e-bike batteries last") == 0
         assert vocabulary_statements(KAYAK_QUESTION) == 1
+
+
+def test_the_small_word_list_finds_the_same_rare_words_as_the_large_one():
+    """rare_words reads wordfreq's small list (4 MB in a worker, not ~40) for thresholds
+    above Zipf 3: the same words come out as with the large list ("expiry" is 3.0)."""
+    question = "kayak rental bike espresso matcha dentist expiry voucher the orthodontist tandem gums"
+    for below in (3.0, 3.5, 4.0, 4.5):
+        large = sorted(word for word in set(question.split()) if word_zipf(word) < below)
+        assert rare_words(question, below=below) == large
