@@ -28,6 +28,7 @@ import threading
 
 import numpy as np
 import wordfreq
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from redis import RedisError
@@ -177,8 +178,11 @@ def background_vectors(embedder: Embedder) -> np.ndarray:
         outage_log("redis", "background vectors computed without their cache", exc)
         stored = None
     # The rare-word veto's English word list (~0.5 s to load) is read here too, once per
-    # process, so the first question that needs it does not wait.
-    word_zipf("the")
+    # process, so the first question that needs it does not wait: the list rare_words
+    # reads (the large one is ~80 MB in a web worker).
+    threshold = settings.SEARCH_RARE_WORD_ZIPF
+    if threshold > 0:
+        word_zipf("the", wordlist=_wordlist(threshold))
     if stored is None:
         matrix = np.asarray(embed_checked(embedder, list(BACKGROUND_LINES)), dtype=np.float32)
         try:
@@ -226,8 +230,12 @@ def word_zipf(word: str, *, wordlist: str = "best") -> float:
 def rare_words(query: str, *, below: float) -> list[str]:
     """The question's words (letters only, three or more) rarer in English than `below`."""
     words = {match.lower() for match in _WORD_RE.findall(query)}
-    wordlist = "small" if below > _SMALL_LIST_FROM_ZIPF else "best"
+    wordlist = _wordlist(below)
     return sorted(word for word in words if word_zipf(word, wordlist=wordlist) < below)
+
+
+def _wordlist(below: float) -> str:
+    return "small" if below > _SMALL_LIST_FROM_ZIPF else "best"
 
 
 # A word is the site's if any published chunk holds its lexeme(s) (plainto_tsquery stems
