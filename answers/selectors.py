@@ -6,10 +6,7 @@ published pages only, with its relevance floor and its "about something else" ga
 it finds nothing, there is no answer on this site and no model is called. For each page it
 returns, one more statement reads the passage's text and sentences, each sentence's
 similarity to the question (from the sentence vectors the index already holds), and the
-page's published blocks (to link to the heading the passage sits under). The passages come
-back in the order the answer uses and numbers them (the model's prompt, the extractive
-answer, the citations): the search's, except that of its first two pages the one whose page
-says the answer closest in one sentence leads (RERANK_PAGES).
+page's published blocks (to link to the heading the passage sits under).
 """
 
 import json
@@ -47,8 +44,7 @@ class Passage:
     score: float  # the search's score of the page's best passage
     snippet: str  # plain text: the search's best sentence
     sentences: list[Sentence] = field(default_factory=list)
-    # The passages that may lead the answer only (RERANK_PAGES): every sentence of the page
-    # (all its chunks), in reading order.
+    # The first passage only: every sentence of its page (all its chunks), in reading order.
     page_sentences: list[Sentence] = field(default_factory=list)
 
     @property
@@ -74,9 +70,8 @@ def model_config_get(answer_settings: AnswerSettings) -> ModelConfig | None:
     return ModelConfig(base_url=base_url, model=model, api_key=api_key)
 
 
-# The hits' chunks, and every other chunk of the first RERANK_PAGES hits' pages (the answer
-# may lead with either, and the extractive answer quotes the whole page:
-# Passage.page_sentences), in reading order.
+# The hits' chunks, and every other chunk of the first hit's page (the extractive answer
+# quotes the whole page: Passage.page_sentences), in reading order.
 _PASSAGES_SQL = """
 SELECT c.id, c.page_id, c.text, c.sentences,
        CASE WHEN c.sentence_embeddings IS NULL THEN NULL ELSE (
@@ -86,26 +81,11 @@ SELECT c.id, c.page_id, c.text, c.sentences,
        1 - (c.embedding::vector({dim}) <=> %(v)s::vector({dim})),
        p.published_title, p.published_blocks
 FROM search_chunk c JOIN content_page p ON p.id = c.page_id
-WHERE c.id = ANY(%(ids)s) OR (c.page_id = ANY(%(lead_pages)s) AND p.status = 'published')
+WHERE c.id = ANY(%(ids)s) OR (c.page_id = %(first_page)s AND p.status = 'published')
 ORDER BY c.page_id, c.position
 """
 # A sentence's reading-order index on its page: its chunk's rank x this + its index there.
 _PAGE_ORDER = 10_000
-
-# Which page the answer leads with (and cites first): of the search's first RERANK_PAGES
-# pages, the one with the best search score + RERANK_SENTENCE_WEIGHT x the similarity of
-# its page's sentence closest to the question (the sentence vectors the index holds): a
-# page that says the answer in one sentence beats one that shares the question's words
-# ("do you take credit cards": the payment page's "We accept Visa, Mastercard ..." over
-# the gift-card page that holds "credit" and "cards"). Not when the first page holds most
-# of the question's information word for word (share >= SEARCH_SNIPPET_KEYWORD_SHARE, what
-# the snippet shows as a keyword match: "Onda dripper", "€21 2 bags"): the visitor typed
-# the site's own terms, and that page is the one that has them.
-# Chosen on the calibration sites (bikes, acme) among 1-4 pages x weights 0.25-100 over the
-# stored page / passage sentence vectors, and over fresh embeddings of "title: sentence"
-# (no better, and a model run per answer); docs/benchmarks.md has the figures.
-RERANK_PAGES = 2
-RERANK_SENTENCE_WEIGHT = 0.5
 
 
 def answer_passages(*, question: str, limit: int | None = None) -> list[Passage]:
@@ -119,13 +99,16 @@ def answer_passages(*, question: str, limit: int | None = None) -> list[Passage]
     vector = query_embedding(query_text(question))
     literal = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
     dim = int(settings.SEARCH_DIMENSIONS)
-    lead = hits[:RERANK_PAGES] if hits[0].share < settings.SEARCH_SNIPPET_KEYWORD_SHARE else hits[:1]
-    params = {"h": literal, "v": literal, "ids": [h.chunk_id for h in hits], "lead_pages": [h.page_id for h in lead]}
+    params = {"h": literal, "v": literal, "ids": [h.chunk_id for h in hits], "first_page": hits[0].page_id}
     with connection.cursor() as cursor:
         cursor.execute(_PASSAGES_SQL.replace("{dim}", str(dim)), params)
         fetched = cursor.fetchall()
     rows = {row[0]: row[2:] for row in fetched}
-    pages = {hit.page_id: _page_sentences([row for row in fetched if row[1] == hit.page_id]) for hit in lead}
+    first_page = [
+        Sentence(text=sentence.text, similarity=sentence.similarity, index=rank * _PAGE_ORDER + sentence.index)
+        for rank, row in enumerate(row for row in fetched if row[1] == hits[0].page_id)
+        for sentence in _sentences(*row[2:6])
+    ]
     passages = []
     for hit in hits:
         if hit.chunk_id not in rows:  # unpublished between the two statements
@@ -134,7 +117,7 @@ def answer_passages(*, question: str, limit: int | None = None) -> list[Passage]
         context, _, body = text.partition("\n")
         passages.append(
             Passage(
-                number=0,  # numbered below, once in the answer's order
+                number=len(passages) + 1,
                 page_id=hit.page_id,
                 title=hit.title,
                 path=hit.path,
@@ -144,36 +127,10 @@ def answer_passages(*, question: str, limit: int | None = None) -> list[Passage]
                 score=hit.score,
                 snippet=_plain_snippet(str(hit.snippet)),
                 sentences=_sentences(text, sentences, similarities, chunk_similarity),
-                page_sentences=pages.get(hit.page_id, []),
+                page_sentences=first_page if not passages else [],
             )
         )
-    passages = _passages_ordered(passages, lead=len(lead))
-    for number, passage in enumerate(passages, 1):
-        passage.number = number
     return passages
-
-
-def _page_sentences(rows) -> list[Sentence]:
-    """Every sentence of a page (its chunks' rows, in reading order), indexed in reading order."""
-    return [
-        Sentence(text=sentence.text, similarity=sentence.similarity, index=rank * _PAGE_ORDER + sentence.index)
-        for rank, row in enumerate(rows)
-        for sentence in _sentences(*row[2:6])
-    ]
-
-
-def _passages_ordered(passages: list[Passage], *, lead: int) -> list[Passage]:
-    """The first `lead` passages by search score + RERANK_SENTENCE_WEIGHT x their page's
-    best sentence similarity (ties: the search's order), then the rest as the search
-    ranked them."""
-
-    def key(passage: Passage) -> float:
-        sentences = passage.page_sentences or passage.sentences
-        best = max((s.similarity for s in sentences), default=passage.score)
-        return passage.score + RERANK_SENTENCE_WEIGHT * best
-
-    head = sorted(passages[:lead], key=key, reverse=True)  # stable: ties keep the search's order
-    return head + passages[lead:]
 
 
 def _sentences(text: str, sentences, similarities, chunk_similarity) -> list[Sentence]:

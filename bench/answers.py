@@ -11,9 +11,7 @@ an expected fact (answers/tests/facts.py, written from the pages' text):
   labels); also over every answerable question of the set.
 Splits: calibration (bikes, acme: where the answer's rules were chosen), held-out (globex,
 dental), and `fresh`: answers/tests/facts.py FRESH_FACTS, 32 questions over the four sites
-written and committed before any was asked, the figure of record. Each is also measured
-with the passages in the search's own order (answers.selectors.RERANK_PAGES = 1, the rule
-before the lead page was chosen by its sentences), in the same run.
+written and committed before any was asked, the figure of record.
 Latency (median of --rounds rounds over those questions, warm: each question asked once
 before, so its vector is in Redis, as a repeated or popular question is):
 - extractive: answers.services.answer_question, in process (search + passages + the trace row);
@@ -48,7 +46,6 @@ from django_tenants.utils import tenant_context  # noqa: E402
 from search_quality import tenants_loaded  # noqa: E402
 
 from answers import llm  # noqa: E402
-from answers import selectors as answer_selectors  # noqa: E402
 from answers.prompts import messages_build  # noqa: E402
 from answers.selectors import answer_passages  # noqa: E402
 from answers.services import AnswerMode, answer_question  # noqa: E402
@@ -140,19 +137,6 @@ def quality(tenants: dict, *, misses: bool) -> dict:
         },
         "fresh_search_first_page_right": round(fresh[3] / fresh[0], 4),
     }
-
-
-def _search_order(tenants: dict) -> dict:
-    """The same figures with the passages in the search's own order (no lead page chosen by
-    its sentences): what the rule changes, measured in the same run."""
-    kept = answer_selectors.RERANK_PAGES
-    answer_selectors.RERANK_PAGES = 1
-    try:
-        figures = quality(tenants, misses=False)
-    finally:
-        answer_selectors.RERANK_PAGES = kept
-    keys = ("fact_accuracy", "citation_accuracy", "citation_accuracy_all_answerable", "splits")
-    return {key: figures[key] for key in keys}
 
 
 def _questions(tenants):
@@ -289,8 +273,6 @@ def _run(args) -> int:
         ):
             figures = {"quality": quality(tenants, misses=args.misses)}
             print(f"quality: {figures['quality']}", flush=True)
-            figures["quality_search_order"] = _search_order(tenants)
-            print(f"quality, the search's order: {figures['quality_search_order']}", flush=True)
             if args.skip_latency:
                 return 0
             figures["extractive"] = extractive_latency(tenants, rounds=args.rounds)
