@@ -373,3 +373,19 @@ def test_extractive_answer_is_four_statements_and_its_trace_one(
         assert records == [("extractive", 2, 1)] * 2
     with tenant_context(tenant_b):
         assert not AnswerRecord.objects.exists()
+
+
+def test_passages_statement_prepared_once_follows_the_tenant(sites, tenant_a, tenant_b, client_a, client_b, no_model):
+    """The passages statement is prepared on the connection at its first run; asked again
+    from the other tenant on the same connection it reads that tenant's schema (PostgreSQL
+    re-parses a prepared statement when search_path changed), through POST /api/answers."""
+    question = "When do you deliver?"
+    texts = {}
+    for client, tenant in ((client_a, tenant_a), (client_b, tenant_b), (client_a, tenant_a)):
+        body = _ask(client, tenant, question).json()
+        assert body["mode"] == "extractive" and body["citations"][0]["url"] == "/delivery/"
+        texts.setdefault(tenant.schema_name, set()).add(body["text"])
+    assert texts[tenant_a.schema_name] == {
+        "Alpha delivers every arm within 3 weeks, installed by our own engineers. [1]"
+    }
+    assert texts[tenant_b.schema_name] == {"Beta delivers fresh bread every morning before 7 am, by bicycle. [1]"}
