@@ -263,10 +263,10 @@ qvec AS MATERIALIZED (
 
 _SEMANTIC = """
 semantic AS (
-    SELECT c.id, c.{ann_distance} AS distance
+    SELECT c.id, {distance_out} AS distance
     FROM search_chunk c JOIN content_page p ON p.id = c.page_id
     WHERE p.status = 'published'
-    ORDER BY distance
+    ORDER BY c.{ann_distance}
     LIMIT %(candidates)s
 )"""
 
@@ -395,7 +395,12 @@ def _search_sql(mode: Mode, dimensions: int, ann: str) -> str:
         .replace("{rescored_similarity}", rescored)
         .replace("{score}", _SCORE[mode].replace("{s}", "s"))
     )
-    sql = ("WITH " + ",".join(ctes) + "," + pick).replace("{ann_distance}", ann_distance_sql(ann))
+    # A vector index's distance is the exact one, and the scoring reuses it; a halfvec
+    # index's is not output at all (an index scan orders by it without computing it
+    # again from the row), and the scoring computes the exact one from the stored vector.
+    distance_out = "NULL::float8" if ann == "halfvec" else "c.{ann_distance}"
+    sql = ("WITH " + ",".join(ctes) + "," + pick).replace("{distance_out}", distance_out)
+    sql = sql.replace("{ann_distance}", ann_distance_sql(ann))
     # The cast must read exactly like the index expression (search.models) to use it.
     return sql.replace("{dimensions}", str(dimensions))
 
