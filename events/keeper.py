@@ -55,6 +55,8 @@ from tenants.routing import hostname_local_entry
 logger = logging.getLogger(__name__)
 
 ENVIRON_KEY = "events.keeper"
+# Set to the stored row's id on a request the keeper answered itself (Django never saw it).
+STORED_KEY = "events.keeper.stored"
 # The router's path (api.routers.webhooks) with the slug's pattern (events.models).
 _PATH = re.compile(rf"/api/webhooks/([-a-zA-Z0-9_]{{1,{WEBHOOK_SLUG_MAX_LENGTH}}})/")
 # Bounds the shapes kept against a flood of made-up hosts and slugs (cleared when full).
@@ -160,7 +162,10 @@ class WebhookKeeper:
             if endpoint is None:
                 return None
             event = webhook_store_new(endpoint=endpoint, body=body, headers=HttpHeaders(environ))
-            return None if event is None else shape.render(event.pk)
+            if event is None:
+                return None
+            environ[STORED_KEY] = event.pk
+            return shape.render(event.pk)
         except Exception:  # Django answers (a refusal, an outage): it is the place for errors
             logger.debug("webhook left to Django", exc_info=True)
             return None

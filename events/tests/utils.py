@@ -112,7 +112,7 @@ def wsgi_call(environ: dict) -> WsgiAnswer:
     from django.db import close_old_connections
 
     from config.wsgi import application
-    from events.keeper import ENVIRON_KEY
+    from events.keeper import STORED_KEY
 
     answer = {}
 
@@ -131,7 +131,7 @@ def wsgi_call(environ: dict) -> WsgiAnswer:
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
-    return WsgiAnswer(answer["status"], answer["headers"], body, by_keeper=ENVIRON_KEY not in environ)
+    return WsgiAnswer(answer["status"], answer["headers"], body, by_keeper=STORED_KEY in environ)
 
 
 def wsgi_post(host: str, path: str, body: bytes, headers: dict, **extra) -> WsgiAnswer:
