@@ -13,7 +13,9 @@ medians over rounds. Every ratio is product / seed stack from the same round set
 with the same venv and database, to the same rounds; `--only` measures some targets, e.g.
 one ratio's two, and prints without writing; `--replay-off-too` adds the product served with
 `CONTENT_PAGE_REPLAY=0`, to see what the replay layer in front of Django gives, same rounds;
-`--keeper-off-too` likewise adds the webhook ingest served with `EVENTS_WEBHOOK_KEEPER=0`):
+`--keeper-off-too` likewise adds the webhook ingest served with `EVENTS_WEBHOOK_KEEPER=0`;
+each webhook target also gets its CPU per request, the web server's process tree and
+PostgreSQL's from /proc over the run: steadier than req/s on a shared machine):
 
 | ratio | product | seed stack |
 |---|---|---|
