@@ -190,8 +190,9 @@ class WebhookKeeper:
             event = webhook_store_new(endpoint=endpoint, body=body, headers=EnvironHeaders(environ))
             if event is None:
                 return None
+            answer = shape.render(event.pk)
             environ[STORED_KEY] = event.pk
-            return shape.render(event.pk)
+            return answer
         except Exception:  # Django answers (a refusal, an outage): it is the place for errors
             logger.debug("webhook left to Django", exc_info=True)
             return None

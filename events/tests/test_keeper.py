@@ -76,7 +76,7 @@ def test_the_keepers_answer_and_row_are_djangos_byte_for_byte(
         _endpoint(schema, secret, scheme=scheme)
         _learned(host, secret, scheme=scheme)
         body = _body("same-delivery")
-        headers = _sign(scheme, body, secret, "same-delivery")
+        headers = {**_sign(scheme, body, secret, "same-delivery"), "HTTP_USER_AGENT": "Sender/1.0"}  # kept too
 
         settings.EVENTS_WEBHOOK_KEEPER = False
         by_django = wsgi_post(host, PATH, body, headers)
@@ -97,6 +97,7 @@ def test_the_keepers_answer_and_row_are_djangos_byte_for_byte(
         assert by_keeper.same_bytes() == by_django.same_bytes()
         assert by_keeper.json() == {"id": by_django.json()["id"], "duplicate": False}
         assert _rows(schema)[-1] == django_row and bytes(django_row[2]) == body
+        assert django_row[3]["User-Agent"] == "Sender/1.0"
 
 
 def test_another_tenants_secret_never_verifies_and_a_slug_is_looked_up_in_the_hosts_tenant(tenant_a, tenant_b):
