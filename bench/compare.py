@@ -12,7 +12,10 @@ medians over rounds. Every ratio is product / seed stack from the same round set
 (`--base REV` adds the webhook ingest of another revision, served from a `git archive` of it
 with the same venv and database, to the same rounds; `--only` measures some targets, e.g.
 one ratio's two, and prints without writing; `--replay-off-too` adds the product served with
-`CONTENT_PAGE_REPLAY=0`, to see what the replay layer in front of Django gives, same rounds):
+`CONTENT_PAGE_REPLAY=0`, to see what the replay layer in front of Django gives, same rounds;
+`--keeper-off-too` likewise adds the webhook ingest served with `EVENTS_WEBHOOK_KEEPER=0`;
+each webhook target also gets its CPU per request, the web server's process tree and
+PostgreSQL's from /proc over the run: steadier than req/s on a shared machine):
 
 | ratio | product | seed stack |
 |---|---|---|
@@ -174,7 +177,7 @@ def product_setup() -> dict:
     return {"jwt": f"Bearer {access}", "key": f"Api-Key {plain}", "lua": lua}
 
 
-def _server(*, cache: bool, warm: bool, cwd: Path = ROOT, replay: bool = True) -> Server:
+def _server(*, cache: bool, warm: bool, cwd: Path = ROOT, replay: bool = True, keeper: bool = True) -> Server:
     from django.conf import settings
 
     from config.services import postgres_socket_url
@@ -186,6 +189,7 @@ def _server(*, cache: bool, warm: bool, cwd: Path = ROOT, replay: bool = True) -
         "DATA_DIR": str(settings.DATA_DIR),
         "CONTENT_PAGE_CACHE": "1" if cache else "0",
         "CONTENT_PAGE_REPLAY": "1" if replay else "0",
+        "EVENTS_WEBHOOK_KEEPER": "1" if keeper else "0",
         "SEARCH_WARM_START": "1" if warm else "0",
         "API_RATE_LIMIT_ANON": UNLIMITED,
         "API_RATE_LIMIT_USER": UNLIMITED,
@@ -206,6 +210,28 @@ def _descendants(pid: int) -> list[int]:
             found += children
             todo += children
     return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes (all their threads) so far."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+    return total / tick
+
+
+def _postgres_pids() -> list[int]:
+    """The embedded PostgreSQL's postmaster and its children (the backends)."""
+    from django.conf import settings
+
+    from config.services import _postmaster
+
+    found = _postmaster(Path(settings.DATA_DIR) / "pg")
+    return [] if found is None else [found[0], *_descendants(found[0])]
 
 
 def _rss_mb(pid: int) -> float:
@@ -285,6 +311,12 @@ def main() -> int:
         "in the same rounds (`*_no_replay`: the replay layer's gain, before/after in one run)",
     )
     parser.add_argument(
+        "--keeper-off-too",
+        action="store_true",
+        help="also serve the product with EVENTS_WEBHOOK_KEEPER=0 and measure its webhook ingest in the same rounds "
+        "(`webhook_ingest_no_keeper`: what events.keeper gives, before/after in one run)",
+    )
+    parser.add_argument(
         "--base", help="also serve this git revision (e.g. main) and measure its webhook ingest in the same rounds"
     )
     args = parser.parse_args()
@@ -312,6 +344,9 @@ def main() -> int:
         if args.replay_off_too:
             no_replay = _server(cache=True, warm=False, replay=False)
             servers.append(no_replay)
+        if args.keeper_off_too:
+            no_keeper = _server(cache=True, warm=False, keeper=False)
+            servers.append(no_keeper)
         if args.base:  # bench/faults.py's way: `git archive` of the revision, same venv and database
             base = _server(cache=True, warm=False, cwd=_bench_module("faults").base_tree(args.base))
             servers.append(base)
@@ -338,6 +373,8 @@ def main() -> int:
         }
         if args.base:
             targets["webhook_ingest_base"] = (base.url("/"), {}, creds["lua"])
+        if args.keeper_off_too:
+            targets["webhook_ingest_no_keeper"] = (no_keeper.url("/"), {}, creds["lua"])
         if args.replay_off_too:
             targets["page_cached_no_replay"] = (no_replay.url("/bench/"), host, None)
             targets["api_key_published_no_replay"] = (
@@ -345,11 +382,20 @@ def main() -> int:
                 {**host, "Authorization": creds["key"]},
                 None,
             )
+        server_of = {"webhook_ingest": warm}  # whose processes serve a webhook target (its CPU)
+        if args.keeper_off_too:
+            server_of["webhook_ingest_no_keeper"] = no_keeper
+        if args.base:
+            server_of["webhook_ingest_base"] = base
         if only is not None:
             targets = {
                 name: target
                 for name, target in targets.items()
-                if name.removesuffix("_base").removesuffix("_no_replay").removesuffix("_1client") in only
+                if name.removesuffix("_base")
+                .removesuffix("_no_replay")
+                .removesuffix("_no_keeper")
+                .removesuffix("_1client")
+                in only
             }
         for url, headers, script in targets.values():  # warm: connections, caches, code paths
             wrk(url, headers=headers, script=script, seconds=2)
@@ -361,12 +407,21 @@ def main() -> int:
                 webhooks = name.startswith("webhook_ingest")
                 before = _count_webhooks() if webhooks else 0
                 clients = SINGLE_CLIENT.get(name, {})
+                if webhooks:  # CPU per request: steadier than req/s on a shared machine
+                    web_pids = [server_of[name].proc.pid, *_descendants(server_of[name].proc.pid)]
+                    cpu_before = (_cpu_seconds(web_pids), _cpu_seconds(_postgres_pids()))
                 run = wrk(url, headers=headers, script=script, seconds=args.duration, **clients)
                 if webhooks:
                     run["stored"] = _count_webhooks() - before
+                    web_cpu = _cpu_seconds(web_pids) - cpu_before[0]
+                    pg_cpu = _cpu_seconds(_postgres_pids()) - cpu_before[1]
+                    run["web_cpu_ms"] = 1000 * web_cpu / max(run["requests"], 1)
+                    run["pg_cpu_ms"] = 1000 * pg_cpu / max(run["requests"], 1)
                 runs[name].append(run)
+                cpu = f"  CPU/req web {run['web_cpu_ms']:.2f} + pg {run['pg_cpu_ms']:.2f} ms" if webhooks else ""
                 print(
-                    f"  round {round_no} {name:18s} {run['rps']:9,.0f} req/s  p50 {run['p50_ms']:6.2f} ms", flush=True
+                    f"  round {round_no} {name:18s} {run['rps']:9,.0f} req/s  p50 {run['p50_ms']:6.2f} ms{cpu}",
+                    flush=True,
                 )
             loads.append(os.getloadavg()[0])
             print(f"  after round {round_no}: {load_average()}", flush=True)
@@ -381,6 +436,10 @@ def main() -> int:
                 "p99_ms": statistics.median(r["p99_ms"] for r in results),
                 "runs_rps": [round(r["rps"]) for r in results],
             }
+        for name, results in runs.items():
+            if name.startswith("webhook_ingest"):
+                for part in ("web_cpu_ms", "pg_cpu_ms"):
+                    figures["targets"][name][part] = statistics.median(r[part] for r in results)
         if "webhook_ingest" in runs:
             figures["targets"]["webhook_ingest"]["stored_equals_requests"] = all(
                 r["stored"] >= r["requests"] - 16 for r in runs["webhook_ingest"]
@@ -406,6 +465,13 @@ def main() -> int:
                     "no_replay_rps": off["rps"],
                     "replay_over_no_replay": ours["rps"] / off["rps"],
                 }
+        if {"webhook_ingest", "webhook_ingest_no_keeper"} <= set(runs):
+            ours, off = figures["targets"]["webhook_ingest"], figures["targets"]["webhook_ingest_no_keeper"]
+            figures["keeper"] = {
+                "keeper_rps": ours["rps"],
+                "no_keeper_rps": off["rps"],
+                "keeper_over_no_keeper": ours["rps"] / off["rps"],
+            }
         if args.base and {"webhook_ingest", "webhook_ingest_base", "seed_api"} <= set(runs):
             ours, theirs = figures["targets"]["webhook_ingest"], figures["targets"]["webhook_ingest_base"]
             figures["base"] = {
@@ -458,6 +524,17 @@ def main() -> int:
             print(
                 f"  {name}: replayed {row['replay_rps']:,.0f} req/s, CONTENT_PAGE_REPLAY=0 {row['no_replay_rps']:,.0f}"
                 f" req/s: {row['replay_over_no_replay']:.2f}x"
+            )
+        for name, row in figures["targets"].items():
+            if "web_cpu_ms" in row:
+                print(
+                    f"  {name}: CPU per request web {row['web_cpu_ms']:.2f} ms + PostgreSQL {row['pg_cpu_ms']:.2f} ms"
+                )
+        if "keeper" in figures:
+            k = figures["keeper"]
+            print(
+                f"  webhook ingest: keeper {k['keeper_rps']:,.0f} req/s, EVENTS_WEBHOOK_KEEPER=0"
+                f" {k['no_keeper_rps']:,.0f} req/s: {k['keeper_over_no_keeper']:.2f}x"
             )
         if "base" in figures:
             b = figures["base"]

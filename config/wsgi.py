@@ -11,10 +11,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_wsgi_application()
 
 from content.replay import Replay  # noqa: E402 (needs the settings loaded above)
+from events.keeper import WebhookKeeper  # noqa: E402
 
 # Cached pages and API-key reads of published pages are answered in front of Django's
-# handler (content.replay).
-application = Replay(django_application)
+# handler (content.replay), and webhook deliveries are stored there (events.keeper).
+application = WebhookKeeper(Replay(django_application))
 
 if settings.SEARCH_WARM_START:
     from search.embedders import embedder_warm_start

@@ -14,7 +14,7 @@ Overrides of config/settings/celery.py (deliberate, project-wide):
 """
 
 from config.settings.celery import CELERY_BEAT_SCHEDULE
-from config.settings.env import env_int, env_str
+from config.settings.env import env_bool, env_int, env_str
 
 # -- Celery reliability ---------------------------------------------------------------
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -38,6 +38,9 @@ EVENTS_WEBHOOK_MAX_BYTES = env_int("EVENTS_WEBHOOK_MAX_BYTES", 256 * 1024)
 # How long the sender thread gathers stored deliveries before it publishes them (one
 # Celery message per tenant and batch; events.services.webhooks._WebhookSender).
 EVENTS_WEBHOOK_SEND_LINGER_MS = env_int("EVENTS_WEBHOOK_SEND_LINGER_MS", 20)
+# Deliveries stored in front of Django's handler once Django has answered the same request
+# key (events.keeper); 0 leaves every delivery to Django.
+EVENTS_WEBHOOK_KEEPER = env_bool("EVENTS_WEBHOOK_KEEPER", True)
 
 # -- Outbox and retries ---------------------------------------------------------------
 # A pending row older than this (and not waiting for a scheduled retry) is re-sent.

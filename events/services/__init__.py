@@ -26,6 +26,7 @@ from events.services.webhooks import (
     webhook_event_process,
     webhook_events_replay,
     webhook_receive,
+    webhook_store_new,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "webhook_event_process",
     "webhook_events_replay",
     "webhook_receive",
+    "webhook_store_new",
 ]

@@ -66,15 +66,30 @@ def _webhook_receive_with(*, endpoint, slug, body, headers) -> tuple[WebhookEven
     """Verify with `endpoint` and store; None when the endpoint row is no longer as given."""
     if endpoint is None:
         raise EndpointNotFound(ERROR_UNKNOWN_ENDPOINT)
-    delivery = VERIFIERS[endpoint.scheme](body, headers, endpoint.secret_list)
-    event = _webhook_insert(endpoint=endpoint, delivery=delivery, body=body)
+    delivery, event = _webhook_store(endpoint=endpoint, body=body, headers=headers)
     if event is not None:
-        transaction.on_commit(lambda: _webhook_send(event.pk))  # at once when already committed
         return event, True
     current = webhook_endpoint_get(slug=slug, fresh=True)
     if _endpoint_state(current) != _endpoint_state(endpoint):
         return None
     return WebhookEvent.objects.get(endpoint=current, provider_event_id=delivery.event_id), False
+
+
+def webhook_store_new(*, endpoint: WebhookEndpoint, body: bytes, headers) -> WebhookEvent | None:
+    """The happy path alone (events.keeper, in front of Django): verify a delivery with
+    `endpoint` (this process's copy), store it and hand it to the sender, as
+    webhook_receive does. None when nothing was stored: a duplicate, or the endpoint row
+    no longer holds what verified it; raises what the verifier raises. The caller then
+    leaves the request to webhook_receive, which sorts out which case it was."""
+    return _webhook_store(endpoint=endpoint, body=body, headers=headers)[1]
+
+
+def _webhook_store(*, endpoint: WebhookEndpoint, body: bytes, headers):
+    delivery = VERIFIERS[endpoint.scheme](body, headers, endpoint.secret_list)
+    event = _webhook_insert(endpoint=endpoint, delivery=delivery, body=body)
+    if event is not None:
+        transaction.on_commit(lambda: _webhook_send(event.pk))  # at once when already committed
+    return delivery, event
 
 
 _INSERT = """

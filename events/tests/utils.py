@@ -82,3 +82,61 @@ def setup_tenant(schema: str, *, scheme="stripe", secrets=("whsec_alpha_1",), sl
                 pixel_id=pixel, access_token=f"token-{schema}", api_version="v21.0", base_url=meta.url
             )
     return endpoint
+
+
+# --- through the WSGI application the web servers load (events.keeper in front) --------
+
+
+class WsgiAnswer:
+    """What config.wsgi.application answered: status line, headers (in order), body, and
+    whether events.keeper stored the delivery itself (Django never saw the request)."""
+
+    def __init__(self, status: str, headers: list, body: bytes, by_keeper: bool):
+        self.status, self.headers, self.body, self.by_keeper = status, headers, body, by_keeper
+
+    @property
+    def code(self) -> int:
+        return int(self.status.split()[0])
+
+    def json(self):
+        return json.loads(self.body)
+
+    def same_bytes(self) -> tuple:
+        return self.status, self.headers, self.body
+
+
+def wsgi_call(environ: dict) -> WsgiAnswer:
+    """Call config.wsgi.application with `environ` as a web server would. Like Django's test
+    client, the test's transaction stays open across the request (no close_old_connections)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from config.wsgi import application
+    from events.keeper import STORED_KEY
+
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer.update(status=status, headers=list(headers))
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        result = application(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return WsgiAnswer(answer["status"], answer["headers"], body, by_keeper=STORED_KEY in environ)
+
+
+def wsgi_post(host: str, path: str, body: bytes, headers: dict, **extra) -> WsgiAnswer:
+    """POST `body` to `path` on `host` through config.wsgi.application."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(path, body, content_type="application/json", HTTP_HOST=host, **headers, **extra)
+    return wsgi_call(request.environ)
