@@ -41,6 +41,8 @@ max_parallel_maintenance_workers = 2
 """
 
 SETTLE_SECONDS = 30.0
+# How long a start after a crash may take (WAL replay and the data dir's fsync).
+RECOVERY_SECONDS = 120.0
 READY_SECONDS = 60.0
 POSTGRES_NOT_READY = "the embedded PostgreSQL did not become ready in {seconds:.0f} s; its log: {log}"
 POSTGRES_EXITED = "the embedded PostgreSQL exited while starting ({reason}); its log ({log}) ends with:\n{tail}"
@@ -157,7 +159,18 @@ def postgres_url(data_dir: Path, database: str = "postgres") -> str:
     if url:
         return url
     server = _pgserver(data_dir)
-    server.start()
+    try:
+        server.start()
+    except subprocess.TimeoutExpired:
+        # The wheel gives `pg_ctl -w start` 10 s. After a crash the server replays the WAL
+        # and fsyncs the data dir first, which took longer than that on a busy disk (seen
+        # in events/tests/test_durability.py); the postmaster carries on starting after
+        # pg_ctl is gone, so wait for it rather than fail a start that is only slow.
+        _postgres_settle(data_dir / "pg", timeout=RECOVERY_SECONDS)
+        url = postgres_ready_url(data_dir, database)
+        if url is None:
+            raise
+        return url
     return postgres_ready_url(data_dir, database) or postgres_socket_url(data_dir / "pg", database)
 
 
