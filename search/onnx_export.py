@@ -203,27 +203,45 @@ def outliers_split(source: Path, out: Path) -> list[str]:
                 "Gather", [name, f"outliers_{index}_top"], [f"{name}_top"], axis=-1, name=f"outliers_{index}_gather"
             ),
         ]
-    nodes, small = [], []
+    # The outlier product is added after the MatMul's bias Add when it has one (the
+    # export's `x @ W + b`), so ONNX Runtime still fuses that bias into the int8 MatMul.
+    consumers: dict[str, list] = {}
+    for node in model.graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    nodes, small, sums_after = [], [], {}
     for node in model.graph.node:
         nodes.append(node)
         for output in node.output:
             nodes.extend(after.pop(output, []))
+        if node.name in sums_after:
+            nodes.append(sums_after.pop(node.name))
         if node in matmuls:
             x, product = node.input[0], node.output[0]
             w = numpy_helper.to_array(weights[node.input[1]])
             model.graph.initializer.append(numpy_helper.from_array(w[top[x], :].copy(), f"{node.name}_top_weights"))
-            node.input[0], node.output[0] = f"{x}_rest", f"{product}_rest"
+            node.input[0] = f"{x}_rest"
             nodes.append(
                 helper.make_node(
                     "MatMul", [f"{x}_top", f"{node.name}_top_weights"], [f"{product}_top"], name=f"{node.name}_top"
                 )
             )
-            nodes.append(
-                helper.make_node("Add", [f"{product}_rest", f"{product}_top"], [product], name=f"{node.name}_sum")
-            )
             small.append(f"{node.name}_top")
-    if after:  # an activation no node makes (a graph input): not in this model
-        raise ValueError(f"no producer for {sorted(after)}")
+            users = consumers.get(product, [])
+            bias = users[0] if len(users) == 1 and users[0].op_type == "Add" else None
+            if bias is not None and any(name in weights for name in bias.input):
+                total = bias.output[0]
+                bias.output[0] = f"{total}_rest"
+                sums_after[bias.name] = helper.make_node(
+                    "Add", [f"{total}_rest", f"{product}_top"], [total], name=f"{node.name}_sum"
+                )
+            else:
+                node.output[0] = f"{product}_rest"
+                nodes.append(
+                    helper.make_node("Add", [f"{product}_rest", f"{product}_top"], [product], name=f"{node.name}_sum")
+                )
+    if after or sums_after:  # an activation no node makes (a graph input): not in this model
+        raise ValueError(f"no producer for {sorted(after) + sorted(sums_after)}")
     del model.graph.node[:]
     model.graph.node.extend(nodes)
     _save_beside(model, out)
