@@ -26,7 +26,8 @@ Beside them, absolute: `GET /api/search` p50 (hybrid, demo-sized tenant, warm: t
 query's vector is cached after its first request) from one client (`wrk -t1 -c1`: the
 latency of one search, the figure of record) with the `-t2 -c8` run's p50 and req/s beside
 it (8 clients on 2 workers queue: that p50 is mostly waiting), the query embedding alone (distinct
-queries, in this process, same runtime as the workers) and the RSS of each web worker
+queries, in this process, same runtime and SEARCH_MODEL_PRECISION as the workers; the other
+local precisions interleaved with it, beside it) and the RSS of each web worker
 with the search model loaded (the product's server runs with SEARCH_WARM_START=1 and is
 measured once /readyz is ok, and again after the search load). Writes
 docs/bench/compare.json; `bench/chart.py` draws it; docs/benchmarks.md explains it.

@@ -40,7 +40,7 @@ EMBEDDINGS_BAD_RESPONSE = "The embeddings endpoint {url} sent an unexpected body
 ONNX_EXPORT_FAILED = "Exporting the embedding model to {path} failed: {output}"
 PRECISION_UNKNOWN = "SEARCH_MODEL_PRECISION={name!r} is unknown: use 'fp32', 'int8-outliers' or 'int8'."
 # search/onnx_export.py says what each is: fp32 as exported; int8-outliers, int8 with each
-# activation's few outlier channels kept in fp32 (0.997 cosine to fp32); int8, plain dynamic
+# activation's few outlier channels kept in fp32 (0.995 cosine to fp32); int8, plain dynamic
 # int8 (0.985).
 PRECISIONS = ("fp32", "int8-outliers", "int8")
 # The ONNX opset of the exported graph (search/onnx_export.py); part of the file name, so a

@@ -13,7 +13,8 @@ last_hidden_state; pooling (mean over the attention mask) and L2 normalisation a
 by the embedder, as sentence-transformers' Pooling and Normalize modules do.
 
 A query's 6 layers read 10.6M weights per token, so the fp32 model is bound by memory
-bandwidth (one query ~4.5 ms) and int8 reads a quarter of it. `--int8` is ONNX Runtime's
+bandwidth (one query ~4.5 ms; the transformer optimiser's fused graph is no faster) and
+int8 reads a quarter of it. `--int8` is ONNX Runtime's
 dynamic quantisation of the fp32 graph's MatMul weights, one scale per output channel,
 activations quantised per tensor at run time (~2 ms): its vectors are 0.985 cosine to
 fp32's at worst. The weights are not what it loses (int8 weights with fp32 activations:
@@ -25,8 +26,11 @@ other channels a few steps of 255. `--int8-outliers` takes the OUTLIER_CHANNELS 
 channels of each such activation (found by running the fp32 graph on CALIBRATION_TEXTS)
 out of the int8 MatMul and through a small fp32 one ([tokens, 4] x [4, out]) beside it,
 summed after: the fp32 sum is the same product, the int8 one sees a tensor without its
-outliers. Its vectors are 0.997 cosine to fp32's at worst, at int8's speed
-(docs/benchmarks.md, issue 12 fourth session).
+outliers. Its vectors are 0.995 cosine to fp32's at worst (0.9976 one query at a time), at
+about half fp32's time (plain int8 is a little faster still); SmoothQuant-style scaling of
+every channel (0.96) or of the outlier channels only (0.993) did worse (docs/benchmarks.md,
+issue 12 fourth session). fp32 stays the default (SEARCH_MODEL_PRECISION): the search
+floors were calibrated on fp32 vectors.
 """
 
 import os
