@@ -257,9 +257,9 @@ def test_the_int8_outliers_model_is_within_0_995_of_fp32_and_cached_apart(embedd
 
 
 def test_the_outlier_split_is_the_same_product_before_quantisation(embedder, tmp_path):
-    """The graph rewrite alone (no int8 yet) changes no number beyond float rounding: every
-    MatMul of constant weights got its fp32 outlier twin, and the hidden states match the
-    export's."""
+    """The graph rewrite alone (no int8 yet) changes no number beyond float rounding: query,
+    key and value are one MatMul, every MatMul of constant weights got its fp32 outlier
+    twin, and the hidden states match the export's."""
     import numpy as np
     import onnx
     import onnxruntime
@@ -273,9 +273,11 @@ def test_the_outlier_split_is_the_same_product_before_quantisation(embedder, tmp
     graph = onnx.load(str(split), load_external_data=False)
     weights = {tensor.name for tensor in graph.graph.initializer}
     products = [n for n in graph.graph.node if n.op_type == "MatMul" and n.input[1] in weights]
-    assert len(small) == len(products) // 2 == 36  # 6 layers x (q, k, v, attention out, 2 feed-forward)
+    # 6 layers x (query, key and value merged into one, attention output, 2 feed-forward)
+    assert len(small) == len(products) // 2 == 24
+    assert sum(n.op_type == "Split" for n in graph.graph.node) == 6
     tops = {t.name: t for t in graph.graph.initializer if t.name.endswith("_top_weights")}
-    assert all(t.dims[0] == OUTLIER_CHANNELS for t in tops.values()) and len(tops) == 36
+    assert all(t.dims[0] == OUTLIER_CHANNELS for t in tops.values()) and len(tops) == 24
 
     ids = np.array([[101, 2064, 1045, 4604, 1996, 7997, 2067, 102]], dtype=np.int64)
     feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
