@@ -71,16 +71,20 @@ def model_config_get(answer_settings: AnswerSettings) -> ModelConfig | None:
 
 
 # The hits' chunks, and every other chunk of the first hit's page (the extractive answer
-# quotes the whole page: Passage.page_sentences), in reading order.
+# quotes the whole page: Passage.page_sentences), in reading order. A prepared statement
+# (connection.prepared_cursor(): parsed and planned once per connection, not per answer;
+# the query's 384-float vector is bound once, in `q`, and cast once there, not per
+# sentence); the page's blocks only on the hits' rows (the heading anchor reads them).
 _PASSAGES_SQL = """
+WITH q AS MATERIALIZED (SELECT %(vector)s::vector({dim}) AS v, %(vector)s::halfvec({dim}) AS h)
 SELECT c.id, c.page_id, c.text, c.sentences,
        CASE WHEN c.sentence_embeddings IS NULL THEN NULL ELSE (
-           SELECT array_agg(1 - (u.v <=> %(h)s::halfvec({dim})) ORDER BY u.i)
+           SELECT array_agg(1 - (u.v <=> q.h) ORDER BY u.i)
            FROM unnest(c.sentence_embeddings) WITH ORDINALITY u(v, i)
        ) END,
-       1 - (c.embedding::vector({dim}) <=> %(v)s::vector({dim})),
-       p.published_title, p.published_blocks
-FROM search_chunk c JOIN content_page p ON p.id = c.page_id
+       1 - (c.embedding::vector({dim}) <=> q.v),
+       p.published_title, CASE WHEN c.id = ANY(%(ids)s) THEN p.published_blocks END
+FROM q, search_chunk c JOIN content_page p ON p.id = c.page_id
 WHERE c.id = ANY(%(ids)s) OR (c.page_id = %(first_page)s AND p.status = 'published')
 ORDER BY c.page_id, c.position
 """
@@ -99,8 +103,8 @@ def answer_passages(*, question: str, limit: int | None = None) -> list[Passage]
     vector = query_embedding(query_text(question))
     literal = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
     dim = int(settings.SEARCH_DIMENSIONS)
-    params = {"h": literal, "v": literal, "ids": [h.chunk_id for h in hits], "first_page": hits[0].page_id}
-    with connection.cursor() as cursor:
+    params = {"vector": literal, "ids": [h.chunk_id for h in hits], "first_page": hits[0].page_id}
+    with connection.prepared_cursor() as cursor:
         cursor.execute(_PASSAGES_SQL.replace("{dim}", str(dim)), params)
         fetched = cursor.fetchall()
     rows = {row[0]: row[2:] for row in fetched}

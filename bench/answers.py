@@ -2,12 +2,16 @@
 first streamed byte with a model).
 
     .venv/bin/python bench/answers.py [--rounds N] [--misses] [--no-write] [--keep-services]
+                                      [--skip-latency]
 
 Quality, extractive mode (no model), on the questions of search/tests/quality that have
 an expected fact (answers/tests/facts.py, written from the pages' text):
 - fact: the answer's text holds the expected fact;
 - citation: the answer's first citation is a page that answers the question (the set's
   labels); also over every answerable question of the set.
+Splits: calibration (bikes, acme: where the answer's rules were chosen), held-out (globex,
+dental), and `fresh`: answers/tests/facts.py FRESH_FACTS, 32 questions over the four sites
+written and committed before any was asked, the figure of record.
 Latency (median of --rounds rounds over those questions, warm: each question asked once
 before, so its vector is in Redis, as a repeated or popular question is):
 - extractive: answers.services.answer_question, in process (search + passages + the trace row);
@@ -45,7 +49,7 @@ from answers import llm  # noqa: E402
 from answers.prompts import messages_build  # noqa: E402
 from answers.selectors import answer_passages  # noqa: E402
 from answers.services import AnswerMode, answer_question  # noqa: E402
-from answers.tests.facts import FACTS, fact_found  # noqa: E402
+from answers.tests.facts import FACTS, FRESH_FACTS, fact_found  # noqa: E402
 from answers.tests.fake_llm import FakeModel  # noqa: E402
 from api.services import api_key_create  # noqa: E402
 from search.embedders import embedder_get  # noqa: E402
@@ -64,7 +68,7 @@ def quality(tenants: dict, *, misses: bool) -> dict:
     facts = cited = asked = 0
     cited_all = answerable = 0
     missed = []
-    split = {name: [0, 0, 0] for name in ("calibration", "held-out")}  # asked, facts, cited
+    split = {name: [0, 0, 0] for name in ("calibration", "held-out", "fresh")}  # asked, facts, cited
     # What the retrieval allows (questions with a fact): the search's first page is right; the
     # search found nothing; the fact is anywhere in the first passage.
     top_right = empty = fact_in_top = 0
@@ -96,6 +100,23 @@ def quality(tenants: dict, *, misses: bool) -> dict:
                         f"[{site.name}] {question.text!r} fact={found} page={right_page} ({where}): "
                         f"{answer.text[:160]!r}"
                     )
+    fresh = [0, 0, 0, 0]  # asked, facts, cited, the search's first page right
+    for site_name, text, pages, expected in FRESH_FACTS:
+        with tenant_context(tenants[site_name]):
+            answer = answer_question(question=text, mode=AnswerMode.EXTRACTIVE)
+            hits = search_pages(query=text, mode=Mode.HYBRID, limit=1)
+        found = fact_found(answer.text, expected)
+        right_page = bool(answer.citations) and _slug(answer.citations[0].url) in pages
+        fresh[0] += 1
+        fresh[1] += found
+        fresh[2] += right_page
+        fresh[3] += bool(hits) and hits[0].slug in pages
+        if not (found and right_page):
+            where = answer.citations[0].url if answer.citations else "-"
+            missed.append(
+                f"[fresh {site_name}] {text!r} fact={found} page={right_page} ({where}): {answer.text[:160]!r}"
+            )
+    split["fresh"] = fresh[:3]
     if misses:
         print("\nmisses:")
         for line in missed:
@@ -114,6 +135,7 @@ def quality(tenants: dict, *, misses: bool) -> dict:
             name: {"questions": n, "fact_accuracy": round(f / n, 4), "citation_accuracy": round(c / n, 4)}
             for name, (n, f, c) in split.items()
         },
+        "fresh_search_first_page_right": round(fresh[3] / fresh[0], 4),
     }
 
 
@@ -224,6 +246,7 @@ def main() -> int:
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--keep-services", action="store_true", help="leave the embedded PostgreSQL and Redis up")
+    parser.add_argument("--skip-latency", action="store_true", help="quality only (while developing)")
     args = parser.parse_args()
     try:
         return _run(args)
@@ -250,6 +273,8 @@ def _run(args) -> int:
         ):
             figures = {"quality": quality(tenants, misses=args.misses)}
             print(f"quality: {figures['quality']}", flush=True)
+            if args.skip_latency:
+                return 0
             figures["extractive"] = extractive_latency(tenants, rounds=args.rounds)
             figures["stream"] = stream_latency(tenants, rounds=args.rounds, fake=fake)
     finally:

@@ -157,9 +157,9 @@ def answers_quality(ax) -> None:
     width = 0.8 / len(groups)
     for i, (name, row) in enumerate(groups):
         xs = [j + i * width for j in range(len(keys))]
-        bars = ax.bar(xs, [row[k] for k in keys], width, label=name, color=[BLUE, "#7fa7d9", GREY][i % 3])
+        bars = ax.bar(xs, [row[k] for k in keys], width, label=name, color=[BLUE, "#7fa7d9", GREY, "#2c5282"][i % 4])
         ax.bar_label(bars, labels=[f"{row[k]:.2f}" for k in keys], padding=2, fontsize=7)
-    ax.set_xticks([j + width for j in range(len(keys))], labels, fontsize=8)
+    ax.set_xticks([j + width * (len(groups) - 1) / 2 for j in range(len(keys))], labels, fontsize=8)
     ax.set_ylim(0, 1.1)
     ax.legend(fontsize=7, loc="lower left")
     _target(ax, 0.8, "targets 0.8 (fact), 0.9 (page)")

@@ -3,7 +3,7 @@ the hybrid statement against issue 6's reciprocal-rank-fusion one query by query
 the scoring and sentence vectors cost), HNSW recall@10 against an exact scan at the
 shipped ef_search, embedding throughput and the demo tenants' full reindex time.
 
-    .venv/bin/python bench/search.py [--chunks 100000] [--queries 200] [--rounds 3]
+    .venv/bin/python bench/search.py [--chunks 100000] [--queries 200] [--rounds 3] [--data-only]
 
 Runs on the demo's embedded PostgreSQL (.data/, or DATABASE_URL) in a tenant of its own
 (`benchsearch`), created once and reused. Vectors: 2,000 base sentences are generated
@@ -54,7 +54,14 @@ from search_rrf_reference import rrf_params, rrf_sql  # noqa: E402
 from content.models import Page  # noqa: E402
 from search import selectors  # noqa: E402
 from search.embedders import embedder_get  # noqa: E402
-from search.models import Chunk, hnsw_index_create_sql  # noqa: E402
+from search.models import (  # noqa: E402
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
+    HNSW_TYPE,
+    Chunk,
+    hnsw_expression,
+    hnsw_index_create_sql,
+)
 from search.selectors import Mode, search_pages, search_params, search_session_settings, search_sql  # noqa: E402
 from tenants import services as tenant_services  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
@@ -183,7 +190,10 @@ def tenant_ready(n_chunks: int, embedder) -> Tenant:
             cursor.execute("SET maintenance_work_mem = '1GB'")
             cursor.execute(hnsw_index_create_sql())
             cursor.execute("ANALYZE search_chunk; ANALYZE content_page")
-            print(f"built the HNSW index (m16, efc64) in {time.perf_counter() - started:.1f}s")
+            print(
+                f"built the HNSW index ({HNSW_TYPE}, m {HNSW_M}, ef_construction {HNSW_EF_CONSTRUCTION}) "
+                f"in {time.perf_counter() - started:.1f}s"
+            )
     return tenant
 
 
@@ -300,9 +310,12 @@ def query_embedding_timings(queries: list[str], rounds: int) -> dict:
 
 
 def nearest_ids(vector, *, exact: bool, k=10) -> list[int]:
+    """Exact: the full-precision vectors scanned; else through the HNSW index (its expression,
+    search.models: halfvec since migration 0003)."""
+    kind = "vector" if exact else HNSW_TYPE
     sql = (
         f"SELECT c.id FROM search_chunk c JOIN content_page p ON p.id = c.page_id WHERE p.status = 'published' "
-        f"ORDER BY c.embedding::vector({settings.SEARCH_DIMENSIONS}) <=> %s::vector({settings.SEARCH_DIMENSIONS}) "
+        f"ORDER BY c.{hnsw_expression(kind)} <=> %s::{kind}({settings.SEARCH_DIMENSIONS}) "
         f"LIMIT {k}"
     )
     with transaction.atomic(), connection.cursor() as cursor:
@@ -358,6 +371,11 @@ def main() -> int:
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--data-only",
+        action="store_true",
+        help="build (or check) the bench tenant's chunks and stop: bench/search_index.py and later runs reuse them",
+    )
     args = parser.parse_args()
 
     call_command("migrate_schemas", interactive=False, verbosity=0)
@@ -367,6 +385,9 @@ def main() -> int:
     print(f"model load + first embed: {time.perf_counter() - started:.1f}s")
     tenant = tenant_ready(args.chunks, embedder)
     sentences_ready(tenant)
+    if args.data_only:
+        print(f"data ready: {args.chunks} chunks in tenant {BENCH_TENANT}")
+        return 0
     load_at_start = load_average()
     print(f"== {load_at_start} (2 cores shared)")
 

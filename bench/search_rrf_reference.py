@@ -7,7 +7,7 @@ import re
 
 from django.conf import settings
 
-from search.models import SEARCH_CONFIG
+from search.models import HNSW_TYPE, SEARCH_CONFIG
 
 _WORD_RE = re.compile(r"[^\W_]+")
 
@@ -34,7 +34,7 @@ q AS (
 semantic AS (
     SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
     FROM (
-        SELECT c.id, c.embedding::vector({dimensions}) <=> %(vector)s::vector({dimensions}) AS distance
+        SELECT c.id, c.embedding::{ann}({dimensions}) <=> %(vector)s::{ann}({dimensions}) AS distance
         FROM search_chunk c JOIN content_page p ON p.id = c.page_id
         WHERE p.status = 'published'
         ORDER BY distance
@@ -74,7 +74,9 @@ LIMIT %(limit)s
 
 
 def rrf_sql() -> str:
-    return _SQL.replace("{dimensions}", str(int(settings.SEARCH_DIMENSIONS)))
+    # Its nearest-chunk scan on today's HNSW index (search.models: halfvec since
+    # migration 0003), so the comparison is of the fusion, not of the index.
+    return _SQL.replace("{dimensions}", str(int(settings.SEARCH_DIMENSIONS))).replace("{ann}", HNSW_TYPE)
 
 
 def rrf_params(*, query: str, vector: str, limit: int, headline: str) -> dict:

@@ -18,18 +18,32 @@ from pgvector.django import HalfVectorField, HnswIndex, VectorField
 # The text search configuration of the generated column and of every query: both
 # sides must stem the same way.
 SEARCH_CONFIG = "english"
-_VECTOR = VectorField(dimensions=settings.SEARCH_DIMENSIONS)
+_HALFVEC = HalfVectorField(dimensions=settings.SEARCH_DIMENSIONS)
 HNSW_INDEX_NAME = "search_chunk_embedding_hnsw"
+# The HNSW index as shipped (migration 0003): what the nearest-chunk scan orders by must
+# read exactly like its expression (search.selectors.ann_distance_sql).
+HNSW_TYPE = "halfvec"
+HNSW_M = 24
+HNSW_EF_CONSTRUCTION = 128
 _BRACKETED_RE = re.compile(r"\[([^\]]*)\]")
+_OPCLASSES = {"vector": "vector_cosine_ops", "halfvec": "halfvec_cosine_ops"}
 
 
-def hnsw_index_create_sql() -> str:
-    """The HNSW index DDL of migration 0001, for bulk loads that drop and rebuild it
-    (building after loading is ~10x faster than inserting row by row into the graph)."""
+def hnsw_expression(kind: str = HNSW_TYPE) -> str:
+    """The indexed expression: the column cast to a fixed width (see Chunk.embedding)."""
+    return f"embedding::{kind}({int(settings.SEARCH_DIMENSIONS)})"
+
+
+def hnsw_index_create_sql(
+    *, kind: str = HNSW_TYPE, m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION
+) -> str:
+    """The HNSW index DDL as the migrations create it, for bulk loads that drop and rebuild
+    it (building after loading is ~10x faster than inserting row by row into the graph);
+    the other arguments are for bench/search_index.py, which compares builds."""
     return (
         f"CREATE INDEX {HNSW_INDEX_NAME} ON search_chunk USING hnsw "
-        f"((embedding::vector({int(settings.SEARCH_DIMENSIONS)})) vector_cosine_ops) "
-        "WITH (m = 16, ef_construction = 64)"
+        f"(({hnsw_expression(kind)}) {_OPCLASSES[kind]}) "
+        f"WITH (m = {int(m)}, ef_construction = {int(ef_construction)})"
     )
 
 
@@ -57,8 +71,10 @@ class Chunk(models.Model):
     # No width on the column: django-tenants' clone_schema() copies a column of an
     # extension type without its typmod (vector(384) becomes vector), and an HNSW
     # index on a column without dimensions cannot be built in the cloned schemas. The
-    # index is on `embedding::vector(N)` instead, which also refuses a vector of the
-    # wrong width on insert; queries use the same expression (search.selectors).
+    # index is on `embedding::halfvec(N)` instead (16-bit copies: half the bytes per
+    # distance; migration 0003), which also refuses a vector of the wrong width on
+    # insert; the nearest-chunk scan uses the same expression, scores the stored 32-bit
+    # vectors (search.selectors).
     embedding = VectorField()
     search_vector = models.GeneratedField(
         expression=SearchVector("text", config=SEARCH_CONFIG),
@@ -79,12 +95,13 @@ class Chunk(models.Model):
         constraints = [models.UniqueConstraint(fields=["page", "position"], name="search_chunk_page_position")]
         indexes = [
             HnswIndex(
-                # Created by raw SQL in migration 0001: Django renders this
-                # expression without the parentheses PostgreSQL needs before an opclass.
-                OpClass(Cast("embedding", _VECTOR), name="vector_cosine_ops"),
-                name="search_chunk_embedding_hnsw",
-                m=16,
-                ef_construction=64,
+                # Created by raw SQL in migrations 0001 and 0003 (hnsw_index_create_sql):
+                # Django renders this expression without the parentheses PostgreSQL needs
+                # before an opclass.
+                OpClass(Cast("embedding", _HALFVEC), name="halfvec_cosine_ops"),
+                name=HNSW_INDEX_NAME,
+                m=HNSW_M,
+                ef_construction=HNSW_EF_CONSTRUCTION,
             ),
             GinIndex(fields=["search_vector"], name="search_chunk_search_vector"),
         ]

@@ -71,7 +71,7 @@ from redis import RedisError
 from config.outage import outage_log
 from search.background import background_similarity, rare_words, words_unknown
 from search.embedders import Embedder, embed_checked, embedder_get
-from search.models import SEARCH_CONFIG
+from search.models import HNSW_TYPE, SEARCH_CONFIG, hnsw_expression
 
 logger = logging.getLogger(__name__)
 
@@ -263,10 +263,10 @@ qvec AS MATERIALIZED (
 
 _SEMANTIC = """
 semantic AS (
-    SELECT c.id, c.embedding::vector({dimensions}) <=> (SELECT v FROM qvec) AS distance
+    SELECT c.id, {distance_out} AS distance
     FROM search_chunk c JOIN content_page p ON p.id = c.page_id
     WHERE p.status = 'published'
-    ORDER BY distance
+    ORDER BY c.{ann_distance}
     LIMIT %(candidates)s
 )"""
 
@@ -352,13 +352,21 @@ _SENTENCE = """
     ) sentence ON true"""
 
 
-def search_sql(mode: Mode) -> str:
-    """The statement for a mode (exposed for EXPLAIN in tests and the benchmark)."""
-    return _search_sql(Mode(mode), int(settings.SEARCH_DIMENSIONS))
+def ann_distance_sql(kind: str = HNSW_TYPE) -> str:
+    """The nearest-chunk scan's distance, read exactly like the HNSW index's expression
+    (search.models) so the planner uses the index: a halfvec index is searched with the
+    query as halfvec."""
+    return f"{hnsw_expression(kind)} <=> (SELECT {'h' if kind == 'halfvec' else 'v'} FROM qvec)"
+
+
+def search_sql(mode: Mode, *, ann: str = HNSW_TYPE) -> str:
+    """The statement for a mode (exposed for EXPLAIN in tests and the benchmark; `ann`, the
+    index's vector type, for bench/search_index.py, which compares index builds)."""
+    return _search_sql(Mode(mode), int(settings.SEARCH_DIMENSIONS), ann)
 
 
 @lru_cache(maxsize=16)
-def _search_sql(mode: Mode, dimensions: int) -> str:
+def _search_sql(mode: Mode, dimensions: int, ann: str) -> str:
     ctes = [_TERMS]
     lists = []
     if mode in (Mode.HYBRID, Mode.SEMANTIC):
@@ -370,7 +378,10 @@ def _search_sql(mode: Mode, dimensions: int) -> str:
     if mode == Mode.KEYWORD:
         similarity, sentence_join, sentence_index, rescored = "0.0", "", "NULL::bigint", "ch.similarity"
     else:
-        similarity = "1 - coalesce(k.distance, c.embedding::vector({dimensions}) <=> (SELECT v FROM qvec))"
+        # The scan's distance is the score when it is the exact one; a halfvec index's
+        # (16-bit) is only the order, and the score is computed from the stored vector.
+        exact = "c.embedding::vector({dimensions}) <=> (SELECT v FROM qvec)"
+        similarity = f"1 - ({exact})" if ann == "halfvec" else f"1 - coalesce(k.distance, {exact})"
         sentence_join = _SENTENCE.replace("{chunk_score}", _SCORE[mode].replace("{s}.", ""))
         sentence_index = "sentence.i"
         rescored = "ch.similarity + %(sentence_weight)s * greatest(sentence.similarity - ch.similarity, 0)"
@@ -384,7 +395,12 @@ def _search_sql(mode: Mode, dimensions: int) -> str:
         .replace("{rescored_similarity}", rescored)
         .replace("{score}", _SCORE[mode].replace("{s}", "s"))
     )
-    sql = "WITH " + ",".join(ctes) + "," + pick
+    # A vector index's distance is the exact one, and the scoring reuses it; a halfvec
+    # index's is not output at all (an index scan orders by it without computing it
+    # again from the row), and the scoring computes the exact one from the stored vector.
+    distance_out = "NULL::float8" if ann == "halfvec" else "c.{ann_distance}"
+    sql = ("WITH " + ",".join(ctes) + "," + pick).replace("{distance_out}", distance_out)
+    sql = sql.replace("{ann_distance}", ann_distance_sql(ann))
     # The cast must read exactly like the index expression (search.models) to use it.
     return sql.replace("{dimensions}", str(dimensions))
 

@@ -347,3 +347,45 @@ def test_extractive_answer_quotes_the_whole_page_not_only_the_ranked_passage(ten
     assert passage.page_sentences[0].similarity > passage.page_sentences[1].similarity
     assert answer.text == f"{A1_FACT} {mounting} [1]"
     assert [citation.number for citation in answer.citations] == [1]
+
+
+def test_extractive_answer_is_four_statements_and_its_trace_one(
+    sites, tenant_a, tenant_b, no_model, django_assert_max_num_queries
+):
+    """Warm (the query's vector and the search's prepared statement already there): the
+    tenant's settings, the search, the passages, and the trace: its INSERT with
+    synchronous_commit off in one simple-query string (no BEGIN / SET LOCAL / COMMIT round
+    trips). The test runs in a transaction, where the search adds its savepoint pair. The
+    trace is the asking tenant's only."""
+    from answers.services import AnswerMode, answer_question
+
+    question = "What payload can the A1 lift?"
+    with tenant_context(tenant_a):
+        answer_question(question=question, mode=AnswerMode.EXTRACTIVE)
+        with django_assert_max_num_queries(6) as captured:
+            answer = answer_question(question=question, mode=AnswerMode.EXTRACTIVE)
+        statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+        assert len(statements) == 4
+        assert statements[-1].startswith("SELECT set_config('synchronous_commit', 'off', true);")
+        assert 'INSERT INTO "answers_answerrecord"' in statements[-1]
+        assert A1_FACT in answer.text
+        records = list(AnswerRecord.objects.values_list("mode", "passages", "citations"))
+        assert records == [("extractive", 2, 1)] * 2
+    with tenant_context(tenant_b):
+        assert not AnswerRecord.objects.exists()
+
+
+def test_passages_statement_prepared_once_follows_the_tenant(sites, tenant_a, tenant_b, client_a, client_b, no_model):
+    """The passages statement is prepared on the connection at its first run; asked again
+    from the other tenant on the same connection it reads that tenant's schema (PostgreSQL
+    re-parses a prepared statement when search_path changed), through POST /api/answers."""
+    question = "When do you deliver?"
+    texts = {}
+    for client, tenant in ((client_a, tenant_a), (client_b, tenant_b), (client_a, tenant_a)):
+        body = _ask(client, tenant, question).json()
+        assert body["mode"] == "extractive" and body["citations"][0]["url"] == "/delivery/"
+        texts.setdefault(tenant.schema_name, set()).add(body["text"])
+    assert texts[tenant_a.schema_name] == {
+        "Alpha delivers every arm within 3 weeks, installed by our own engineers. [1]"
+    }
+    assert texts[tenant_b.schema_name] == {"Beta delivers fresh bread every morning before 7 am, by bicycle. [1]"}

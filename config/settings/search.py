@@ -35,11 +35,12 @@ SEARCH_MODEL_PRECISION = env_str("SEARCH_MODEL_PRECISION", "fp32")
 SEARCH_DIMENSIONS = env_int("SEARCH_DIMENSIONS", 384)
 # HNSW candidate list per query: higher is more exact and slower. pgvector's cost
 # estimate grows with it, so a large value can tip the planner to a sequential scan
-# (search/tests/test_plan.py checks the plan at this value). 400, not 200: issue 12 asks
-# recall@10 >= 0.97, and 200 gave 0.962 on the 2026-12-06 03:06 build of the 100k index
-# (0.972 on the 00:58 one) against 0.982 (0.988) at 400, for +4 ms of hybrid p50 at
-# load 6-9 (docs/benchmarks.md).
-SEARCH_EF_SEARCH = env_int("SEARCH_EF_SEARCH", 400)
+# (search/tests/test_plan.py checks the plan at this value). 200 on the halfvec index
+# of migration 0003 (m 24, ef_construction 128): recall@10 0.981 and 0.991 on two builds
+# of the 100k bench index (ef 100: 0.960 / 0.968), where the vector index of 0001 (m 16,
+# ef_construction 64) needed 400 (200: 0.941-0.979 over four builds); the nearest-40 scan
+# 3.0 against 4.2 ms (docs/benchmarks.md, issue 12, fourth session).
+SEARCH_EF_SEARCH = env_int("SEARCH_EF_SEARCH", 200)
 # Candidates each list (nearest chunk vectors, keyword matches) hands to the scoring.
 SEARCH_CANDIDATES = env_int("SEARCH_CANDIDATES", 40)
 # The scores (search.selectors explains them): similarity = chunk cosine +

@@ -142,3 +142,22 @@ def test_a_dropped_prepared_statement_is_prepared_again(many_chunks, django_db_b
             cursor.execute("DEALLOCATE ALL")
         after = [hit.chunk_id for hit in search_pages(query="refunds", embedder=embedder)]
     assert before and after == before
+
+
+@pytest.mark.django_db
+def test_every_tenant_has_the_shipped_hnsw_index(tenant_a, tenant_b):
+    """Migration 0003 rebuilt the index in every tenant's schema as search.models defines it
+    (the expression the statement orders by: search.selectors.ann_distance_sql)."""
+    from search.models import HNSW_EF_CONSTRUCTION, HNSW_INDEX_NAME, HNSW_M, HNSW_TYPE
+
+    schemas = [tenant_a.schema_name, tenant_b.schema_name]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT schemaname, indexdef FROM pg_indexes WHERE indexname = %s AND schemaname = ANY(%s)",
+            [HNSW_INDEX_NAME, schemas],
+        )
+        definitions = dict(cursor.fetchall())
+    assert sorted(definitions) == sorted(schemas)
+    for definition in definitions.values():
+        assert f"((embedding)::{HNSW_TYPE}({settings.SEARCH_DIMENSIONS})) {HNSW_TYPE}_cosine_ops" in definition
+        assert f"m='{HNSW_M}', ef_construction='{HNSW_EF_CONSTRUCTION}'" in definition

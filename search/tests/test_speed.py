@@ -2,6 +2,7 @@
 tenant), and the statement prepared once per connection, run with its settings in one
 round trip (the autocommit path of production is in test_plan.py, on committed rows)."""
 
+import numpy as np
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -10,6 +11,7 @@ from django_tenants.utils import tenant_context
 
 from search import selectors
 from search.embedders import HttpEmbedder
+from search.models import Chunk
 from search.selectors import Mode, query_embedding, search_pages, search_params, search_session_settings, search_sql
 from search.tests.test_embedders import EmbeddingsServer
 from search.tests.utils import heading, page_publish_indexed, paragraph
@@ -98,3 +100,27 @@ def test_a_dropped_prepared_statement_is_prepared_again_inside_a_transaction(sho
             cursor.execute("SELECT count(*) FROM content_page")
             assert cursor.fetchone() == (3,)
     assert before and after == before
+
+
+def test_scores_are_the_full_precision_similarity_whatever_the_index_type(shop, embedder):
+    """The nearest-chunk scan orders by the HNSW index's expression (a halfvec index: 16-bit
+    floats), but a chunk's similarity is the cosine of its stored 32-bit vector and the
+    query's: the floors and the background gate decide on the same numbers as before."""
+    query = "when are the beans roasted"
+    vector = np.asarray(query_embedding(query, embedder=embedder), dtype=np.float64)
+    with tenant_context(shop):
+        params = search_params(query=query, mode=Mode.SEMANTIC, limit=10, vector=None)
+        params["vector"] = selectors._vector_literal(vector.tolist())
+        params["min_score"] = -1.0
+        rows = selectors._search_rows(search_sql(Mode.SEMANTIC), params)
+        stored = {c.pk: c for c in Chunk.objects.filter(pk__in=[row[3] for row in rows])}
+    checked = 0
+    for row in rows:
+        chunk = stored[row[3]]
+        if chunk.sentence_embeddings:  # re-scored by its (16-bit) sentence vectors too
+            continue
+        embedding = np.asarray(chunk.embedding, dtype=np.float64)
+        exact = float(embedding @ vector / (np.linalg.norm(embedding) * np.linalg.norm(vector)))
+        assert row[4] == pytest.approx(exact, abs=1e-6), chunk.text
+        checked += 1
+    assert checked >= 2, rows
