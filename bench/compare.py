@@ -29,7 +29,8 @@ Beside them, absolute: `GET /api/search` p50 (hybrid, demo-sized tenant, warm: t
 query's vector is cached after its first request) from one client (`wrk -t1 -c1`: the
 latency of one search, the figure of record) with the `-t2 -c8` run's p50 and req/s beside
 it (8 clients on 2 workers queue: that p50 is mostly waiting), the query embedding alone (distinct
-queries, in this process, same runtime as the workers) and the RSS of each web worker
+queries, in this process, same runtime and SEARCH_MODEL_PRECISION as the workers; the other
+local precisions interleaved with it, beside it) and the RSS of each web worker
 with the search model loaded (the product's server runs with SEARCH_WARM_START=1 and is
 measured once /readyz is ok, and again after the search load). Writes
 docs/bench/compare.json; `bench/chart.py` draws it; docs/benchmarks.md explains it.
@@ -266,19 +267,37 @@ def _wait_models(server: Server, workers: int = 2, seconds: float = 180) -> None
 
 
 def query_embedding_ms(samples: int) -> dict:
-    """The query embedding alone, distinct queries (nothing cached), the workers' runtime."""
-    from search.embedders import embedder_build
+    """The query embedding alone, distinct queries (nothing cached), the workers' runtime
+    (the configured SEARCH_MODEL_PRECISION); and the other local precisions in the same
+    loop, query by query interleaved (bench/embedding.py has more on them)."""
+    from django.conf import settings
 
-    embedder = embedder_build()
-    embedder.warm()
-    times = []
+    from search.embedders import PRECISIONS, LocalEmbedder, embedder_build
+
+    embedders = {"configured": embedder_build()}
+    if isinstance(embedders["configured"], LocalEmbedder):
+        embedders |= {p: LocalEmbedder(precision=p) for p in PRECISIONS if p != settings.SEARCH_MODEL_PRECISION}
+    for embedder in embedders.values():
+        embedder.warm()
+    times = {name: [] for name in embedders}
+    names = list(embedders)
     for i in range(samples):
         text = f"which {['robot', 'coffee', 'gripper', 'roast'][i % 4]} plan suits a team of {i} people"
-        started = time.perf_counter()
-        embedder.embed([text])
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return {"p50_ms": statistics.median(times), "p90_ms": times[int(len(times) * 0.9)], "samples": samples}
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            started = time.perf_counter()
+            embedders[name].embed([text])
+            times[name].append((time.perf_counter() - started) * 1000)
+    for values in times.values():
+        values.sort()
+    configured = times.pop("configured")
+    return {
+        "p50_ms": statistics.median(configured),
+        "p90_ms": configured[int(len(configured) * 0.9)],
+        "samples": samples,
+        "precision": getattr(embedders["configured"], "precision", None),
+        "other_precisions_p50_ms": {name: statistics.median(values) for name, values in times.items()},
+    }
 
 
 # --- the run --------------------------------------------------------------------------
@@ -493,6 +512,8 @@ def main() -> int:
             figures["absolute"]["query_embedding_p50_ms"] = {
                 "value": embedding["p50_ms"],
                 "goal": GOALS["query_embedding_p50_ms"],
+                "precision": embedding["precision"],
+                "other_precisions_p50_ms": embedding["other_precisions_p50_ms"],
             }
         figures["absolute"]["web_worker_rss_mb"] = {
             "value": max(rss_ready + rss_after),

@@ -38,8 +38,11 @@ EMBEDDINGS_HTTP_ERROR = "The embeddings endpoint {url} answered {status}: {body}
 EMBEDDINGS_UNREACHABLE = "The embeddings endpoint {url} is unreachable: {reason}"
 EMBEDDINGS_BAD_RESPONSE = "The embeddings endpoint {url} sent an unexpected body: {problem}"
 ONNX_EXPORT_FAILED = "Exporting the embedding model to {path} failed: {output}"
-PRECISION_UNKNOWN = "SEARCH_MODEL_PRECISION={name!r} is unknown: use 'fp32' or 'int8'."
-PRECISIONS = ("fp32", "int8")
+PRECISION_UNKNOWN = "SEARCH_MODEL_PRECISION={name!r} is unknown: use 'fp32', 'int8-outliers' or 'int8'."
+# search/onnx_export.py says what each is: fp32 as exported; int8-outliers, int8 with each
+# activation's few outlier channels kept in fp32 (0.995 cosine to fp32); int8, plain dynamic
+# int8 (0.985).
+PRECISIONS = ("fp32", "int8-outliers", "int8")
 # The ONNX opset of the exported graph (search/onnx_export.py); part of the file name, so a
 # change exports a new file.
 ONNX_OPSET = 17
@@ -230,20 +233,22 @@ def onnx_model_path(precision: str = "fp32") -> Path:
     models = Path(settings.DATA_DIR) / "models"
     if precision == "int8":
         return models / f"all-MiniLM-L6-v2-int8pc-opset{ONNX_OPSET}.onnx"
+    if precision == "int8-outliers":
+        return models / f"all-MiniLM-L6-v2-int8-outliers4-opset{ONNX_OPSET}.onnx"
     return models / f"all-MiniLM-L6-v2-fp32-opset{ONNX_OPSET}-ext.onnx"
 
 
 def onnx_model_export(path: Path, *, precision: str = "fp32") -> None:
     """Export the model to `path` in a child process (torch is imported there only), once:
     the web workers of one server start together, and a file lock makes the second wait
-    for the first's file instead of exporting it again. int8 is quantised from the fp32
-    export (made first when missing), in a child process too."""
+    for the first's file instead of exporting it again. The int8 models are quantised from
+    the fp32 export (made first when missing), in a child process too."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if precision == "int8":
+    if precision != "fp32":
         source = onnx_model_path("fp32")
         if not source.exists():
             onnx_model_export(source)
-        command = [sys.executable, "-m", "search.onnx_export", "--int8", str(source), str(path)]
+        command = [sys.executable, "-m", "search.onnx_export", f"--{precision}", str(source), str(path)]
     else:
         command = [sys.executable, "-m", "search.onnx_export", str(path)]
     with open(path.with_suffix(".lock"), "w") as lock:

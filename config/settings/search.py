@@ -20,10 +20,14 @@ SEARCH_WARM_START = env_bool("SEARCH_WARM_START", True)
 # ONNX Runtime threads of the local model per process (web workers and Celery workers are
 # already one process per core). SEARCH_TORCH_THREADS is its name from before issue 12.
 SEARCH_MODEL_THREADS = env_int("SEARCH_MODEL_THREADS", env_int("SEARCH_TORCH_THREADS", 1))
-# The local model's weights: "fp32" (as exported) or "int8" (dynamically quantised per
-# channel: a query embeds ~3x faster, vectors 0.989 cosine to fp32's at worst;
-# docs/benchmarks.md "search speed" has what it does to quality). Changing it changes
-# every chunk's vector: run `search_reindex` after.
+# The local model's weights (search/onnx_export.py says how each is made): "fp32" (as
+# exported; a query ~4.5 ms on one quiet core), "int8-outliers" (int8 with each activation's
+# 4 outlier channels kept in fp32: ~half fp32's time, vectors 0.995 cosine to fp32's at
+# worst) or "int8" (plain dynamic int8: ~0.4x fp32's time, 0.98 cosine). fp32 stays the
+# default: the search floors were calibrated on it, and with int8-outliers one "near"
+# no-answer question of the final held-out batch crosses the rare-word veto (hybrid
+# no-answer 0.917 -> 0.833; docs/benchmarks.md, issue 12 fourth session). Changing it
+# changes every chunk's vector: run `search_reindex` after.
 SEARCH_MODEL_PRECISION = env_str("SEARCH_MODEL_PRECISION", "fp32")
 # The width of the `vector` column: it must equal the embedder's dimension (checked
 # when the embedder loads). Changing it needs a fresh migration of search.Chunk and a

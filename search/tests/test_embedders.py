@@ -231,6 +231,63 @@ def test_the_int8_model_is_close_to_fp32_and_cached_apart(embedder):
     )
 
 
+def test_the_int8_outliers_model_is_within_0_995_of_fp32_and_cached_apart(embedder):
+    """SEARCH_MODEL_PRECISION=int8-outliers: int8 with each activation's outlier channels
+    through fp32 (search/onnx_export.py), made from this data dir's fp32 export on first
+    use; its vectors stay within 0.995 cosine of fp32's (plain int8: 0.98), under a name
+    of its own."""
+    from search.embedders import LocalEmbedder, onnx_model_path
+
+    with override_settings(SEARCH_MODEL_PRECISION="int8-outliers"):
+        split = embedder_build()
+        assert isinstance(split, LocalEmbedder)
+        texts = [
+            "can I send the bike back",
+            "Returns are accepted within 30 days of delivery. " * 8,
+            "Guji beans, 14 euros",
+            "x",
+            "Café crème, naïve résumé — ünïcode ✓",
+        ]
+        for a, b in zip(split.embed(texts), embedder.embed(texts), strict=True):
+            assert sum(x * y for x, y in zip(a, b, strict=True)) >= 0.995
+        assert onnx_model_path("int8-outliers").exists()
+    with override_settings(SEARCH_MODEL_PRECISION="int8"):
+        plain = embedder_build()
+    assert len({split.name, plain.name, embedder.name}) == 3
+
+
+def test_the_outlier_split_is_the_same_product_before_quantisation(embedder, tmp_path):
+    """The graph rewrite alone (no int8 yet) changes no number beyond float rounding: query,
+    key and value are one MatMul, every MatMul of constant weights got its fp32 outlier
+    twin, and the hidden states match the export's."""
+    import numpy as np
+    import onnx
+    import onnxruntime
+
+    from search.embedders import onnx_model_path
+    from search.onnx_export import OUTLIER_CHANNELS, outliers_split
+
+    source = onnx_model_path("fp32")
+    split = tmp_path / "split.onnx"
+    small = outliers_split(source, split)
+    graph = onnx.load(str(split), load_external_data=False)
+    weights = {tensor.name for tensor in graph.graph.initializer}
+    products = [n for n in graph.graph.node if n.op_type == "MatMul" and n.input[1] in weights]
+    # 6 layers x (query, key and value merged into one, attention output, 2 feed-forward)
+    assert len(small) == len(products) // 2 == 24
+    assert sum(n.op_type == "Split" for n in graph.graph.node) == 6
+    tops = {t.name: t for t in graph.graph.initializer if t.name.endswith("_top_weights")}
+    assert all(t.dims[0] == OUTLIER_CHANNELS for t in tops.values()) and len(tops) == 24
+
+    ids = np.array([[101, 2064, 1045, 4604, 1996, 7997, 2067, 102]], dtype=np.int64)
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    runs = [
+        onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feed)[0]
+        for path in (source, split)
+    ]
+    assert np.abs(runs[0] - runs[1]).max() < 1e-4
+
+
 def test_an_unknown_precision_is_refused():
     from search.embedders import PRECISION_UNKNOWN
 
