@@ -130,14 +130,45 @@ def _request_key(environ) -> tuple | None:
             return None
     if settings.SESSION_COOKIE_NAME in environ.get("HTTP_COOKIE", ""):
         return None
+    return (*request_origin(environ), authorization)
+
+
+def request_origin(environ) -> tuple:
+    """What makes two requests "the same" to a layer in front of Django, besides its own
+    rules: the path and everything Django builds the host and scheme from."""
     return (
-        path,
+        environ.get("PATH_INFO", ""),
         environ.get("HTTP_HOST"),
         environ.get("HTTP_X_FORWARDED_HOST"),
         environ.get("HTTP_X_FORWARDED_PROTO"),
         environ.get("wsgi.url_scheme"),
-        authorization,
     )
+
+
+def django_answer_taken(app, environ, start_response, *, mark: dict, status: str):
+    """Let Django (`app`) answer; when its code marked the answer (`mark` filled) and it is
+    a `status` answer ("200") that holds nothing personal (no Set-Cookie, no Vary), read it
+    whole: ((status line, headers, body), [body]). Otherwise (None, Django's iterable, left
+    to stream). The second item is what goes to the server either way. Shared by the layers
+    in front of Django (this one, events.keeper)."""
+    captured = []
+
+    def capture(status_line, headers, exc_info=None):
+        captured[:] = [status_line, headers]
+        return start_response(status_line, headers, exc_info) if exc_info else start_response(status_line, headers)
+
+    result = app(environ, capture)
+    if not mark or not captured or not captured[0].startswith(status):
+        return None, result
+    if any(name.lower() in ("set-cookie", "vary") for name, _ in captured[1]):
+        return None, result
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return (captured[0], list(captured[1]), body), [body]
 
 
 class Replay:
@@ -160,28 +191,12 @@ class Replay:
             start_response(answer.status, answer.headers)
             return [answer.body]
         mark = environ[ENVIRON_KEY] = {}
-        captured = []
-
-        def capture(status, headers, exc_info=None):
-            captured[:] = [status, headers]
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
-
-        result = self.app(environ, capture)
-        if not mark or not captured or not captured[0].startswith("200"):
-            return result
-        headers = captured[1]
-        if any(name.lower() in ("set-cookie", "vary") for name, _ in headers):
-            return result
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        host_entry = hostname_local_entry(mark["hostname"])
-        if host_entry is not None:
-            self._keep(key, Answer(captured[0], list(headers), body, host_entry=host_entry, **mark))
-        return [body]
+        taken, result = django_answer_taken(self.app, environ, start_response, mark=mark, status="200")
+        if taken is not None:
+            host_entry = hostname_local_entry(mark["hostname"])
+            if host_entry is not None:
+                self._keep(key, Answer(*taken, host_entry=host_entry, **mark))
+        return result
 
     def _keep(self, key, answer: Answer) -> None:
         limit = settings.CONTENT_PAGE_LOCAL_ENTRIES

@@ -47,6 +47,7 @@ from django.core import signals
 from django.db import connection
 from django.http.request import HttpHeaders
 
+from content.replay import django_answer_taken, request_origin
 from events.models import WEBHOOK_SLUG_MAX_LENGTH
 from events.selectors import webhook_endpoint_get
 from events.services import webhook_store_new
@@ -127,16 +128,9 @@ def webhook_keeper_mark(request, *, pk: int, render: Callable[[int], bytes]) -> 
 def _request_key(environ) -> tuple | None:
     if environ.get("REQUEST_METHOD") != "POST":
         return None
-    path = environ.get("PATH_INFO", "")
-    if not path.startswith("/api/webhooks/"):
+    if not environ.get("PATH_INFO", "").startswith("/api/webhooks/"):
         return None
-    return (
-        path,
-        environ.get("HTTP_HOST"),
-        environ.get("HTTP_X_FORWARDED_HOST"),
-        environ.get("HTTP_X_FORWARDED_PROTO"),
-        environ.get("wsgi.url_scheme"),
-    )
+    return request_origin(environ)
 
 
 def _body_limit() -> int:
@@ -203,29 +197,14 @@ class WebhookKeeper:
         """Django answers; a stored delivery's 202 that its view marked teaches this layer
         the answer's shape for `key`."""
         mark = environ[ENVIRON_KEY] = {}
-        captured = []
-
-        def capture(status, headers, exc_info=None):
-            captured[:] = [status, headers]
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
-
-        result = self.app(environ, capture)
-        if not mark or not captured or not captured[0].startswith("202"):
-            return result
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        self._learn(key, mark, captured[0], captured[1], body)
-        return [body]
+        taken, result = django_answer_taken(self.app, environ, start_response, mark=mark, status="202")
+        if taken is not None:
+            self._learn(key, mark, *taken)
+        return result
 
     def _learn(self, key, mark: dict, status: str, headers, body: bytes) -> None:
         host_entry = mark["host_entry"]  # the entry the request was routed with
         if host_entry is None or hostname_local_entry(mark["hostname"]) is not host_entry:
-            return
-        if any(name.lower() in ("set-cookie", "vary") for name, _ in headers):
             return
         if mark["render"](mark["pk"]) != body:
             logger.warning("webhook answers left to Django: the keeper's rendering differs from Django's")
@@ -234,7 +213,7 @@ class WebhookKeeper:
             self.shapes.clear()
         self.shapes[key] = Shape(
             status,
-            list(headers),
+            headers,
             mark["render"],
             hostname=mark["hostname"],
             host_entry=host_entry,
